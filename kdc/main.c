@@ -127,7 +127,7 @@ main(int argc, char **argv)
 			check = 1;
 			break;
 		case 'V':
-			printf("pkinit-kdc %s\n", kdc_version());
+			printf("%s\n", kdc_version());
 			return 0;
 		case 'h':
 			usage(stdout);

@@ -263,8 +263,9 @@ finish(struct kdc_req_handle *h, const uint8_t *der, size_t len, kerr_t code,
 	h->log.elapsed_ms = elapsed_ms(&h->start);
 	log_request(&h->log);
 	unlink_req(h);
-	free_req(h);
+	/* Reply before freeing: der may point into the request itself. */
 	reply(reply_arg, der, der != NULL ? len : 0);
+	free_req(h);
 	free(big);
 }
 

@@ -147,6 +147,21 @@ conn_frame_error(struct tcp_conn *c, enum tcp_frame_status st)
 	return conn_close_soon(c);
 }
 
+static void
+conn_set_idle_timer(struct tcp_conn *c, int on)
+{
+	struct timeval tv;
+	unsigned int ms = c->net->lim.tcp_idle_ms;
+
+	if (!on || ms == 0) {
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		return;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+}
+
 /*
  * Feed buffered input to the framer and dispatch complete messages until
  * one is parked, input runs out, or output backs up.  Returns 1 if c was
@@ -194,10 +209,12 @@ conn_process(struct tcp_conn *c)
 	}
 	if (c->closing)
 		return conn_close_soon(c);
-	if (c->awaiting)
-		bufferevent_disable(c->bev, EV_READ);
-	else
-		bufferevent_enable(c->bev, EV_READ);
+	/* Keep reading while a request is parked so a client that goes
+	 * away is noticed (EOF) and its request cancelled; what it sends
+	 * meanwhile waits in the input buffer (TCP_IN_HIGH at most).  The
+	 * idle timer only runs while nothing is in flight. */
+	conn_set_idle_timer(c, !c->awaiting);
+	bufferevent_enable(c->bev, EV_READ);
 	return 0;
 }
 
@@ -305,7 +322,6 @@ conn_new(struct net_listener *l, int fd, const struct sockaddr_storage *ss,
 {
 	struct net *n = l->net;
 	struct tcp_conn *c;
-	struct timeval tv;
 
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
@@ -332,11 +348,7 @@ conn_new(struct net_listener *l, int fd, const struct sockaddr_storage *ss,
 	}
 	bufferevent_setcb(c->bev, conn_readable, conn_writable, conn_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_IN_HIGH);
-	if (n->lim.tcp_idle_ms > 0) {
-		tv.tv_sec = n->lim.tcp_idle_ms / 1000;
-		tv.tv_usec = (n->lim.tcp_idle_ms % 1000) * 1000;
-		bufferevent_set_timeouts(c->bev, &tv, &tv);
-	}
+	conn_set_idle_timer(c, 1);
 	bufferevent_enable(c->bev, EV_READ);
 }
 

@@ -201,6 +201,14 @@ asn1krb_decode(const ASN1_ITEM *it, const uint8_t *buf, size_t len,
 		goto cleanup;
 	val = ASN1_item_d2i(NULL, &p, (long)len, it);
 	if (val == NULL) {
+		/* Our decode callbacks fail with ASN1_R_AUX_ERROR. */
+		if (ERR_GET_REASON(ERR_peek_error()) == ASN1_R_AUX_ERROR) {
+			ERR_clear_error();
+			ret = kerr_set(e, KRB_ERR_GENERIC,
+			    "%s: value out of range (Microseconds, BOOLEAN)",
+			    it->sname);
+			goto cleanup;
+		}
 		ossl_reason(why, sizeof(why));
 		ret = kerr_set(e, KRB_ERR_GENERIC, "cannot decode %s: %s",
 		    it->sname, why);

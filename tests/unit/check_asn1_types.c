@@ -435,7 +435,8 @@ START_TEST(test_rt_error)
 	KRB5_PRINCNAME_free(err->sname);
 	err->sname = princ("krbtgt/EXAMPLE.TEST");
 	ck_assert_int_eq(asn1krb_str_set(&err->e_text, "no"), 0);
-	err->e_data = octets("\x30\x00");
+	ck_assert_int_eq(asn1krb_octets_set(&err->e_data, (const uint8_t *)"\x30\x00",
+	    2), 0);
 	err2 = RT(KRB5_ERROR, err, &der, &n);
 	ck_assert_int_eq(asn1krb_msg_type(der, n), KRB5_MSG_ERROR);
 	ck_assert_int_eq(err2->error_code, KDC_ERR_CLIENT_NOT_TRUSTED);

@@ -258,6 +258,11 @@ asn1krb_encode(const ASN1_ITEM *it, const void *val, uint8_t **der_out,
 		return kerr_set(e, KRB_ERR_GENERIC, "cannot encode %s: %s",
 		    it->sname, why);
 	}
+	if (asn1krb_der_check(der, (size_t)n, e) != 0) {
+		kerr_prefix(e, "encoding %s: ", it->sname);
+		OPENSSL_clear_free(der, (size_t)n);
+		return KRB_ERR_GENERIC;
+	}
 	copy = malloc((size_t)n);
 	if (copy == NULL) {
 		OPENSSL_clear_free(der, (size_t)n);

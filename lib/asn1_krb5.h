@@ -77,16 +77,23 @@ enum {
 enum {
 	KRB5_PADATA_TGS_REQ = 1,
 	KRB5_PADATA_ENC_TIMESTAMP = 2,
-	KRB5_PADATA_ETYPE_INFO2 = 19,
+	KRB5_PADATA_PW_SALT = 3,
+	KRB5_PADATA_ETYPE_INFO = 11,
+	KRB5_PADATA_PK_AS_REQ_OLD = 14,
+	KRB5_PADATA_PK_AS_REP_OLD = 15,
 	KRB5_PADATA_PK_AS_REQ = 16,
 	KRB5_PADATA_PK_AS_REP = 17,
+	KRB5_PADATA_ETYPE_INFO2 = 19,
 	KRB5_PADATA_PAC_REQUEST = 128,
+	KRB5_PADATA_FOR_USER = 129,
 	KRB5_PADATA_FX_COOKIE = 133,
 	KRB5_PADATA_FX_FAST = 136,
 	KRB5_PADATA_FX_ERROR = 137,
 	KRB5_PADATA_ENCRYPTED_CHALLENGE = 138,
 	KRB5_PADATA_REQ_ENC_PA_REP = 149,
 	KRB5_PADATA_AS_FRESHNESS = 150,
+	KRB5_PADATA_SUPPORTED_ETYPES = 165,
+	KRB5_PADATA_PAC_OPTIONS = 167,
 };
 
 /* TYPED-DATA types used in KRB-ERROR e-data (RFC 4556 section 3.2.2). */
@@ -94,6 +101,8 @@ enum {
 	KRB5_TD_TRUSTED_CERTIFIERS = 104,
 	KRB5_TD_INVALID_CERTIFICATES = 105,
 	KRB5_TD_DH_PARAMETERS = 109,
+	KRB5_TD_CMS_DIGEST_ALGORITHMS = 111,    /* RFC 8636 section 4 */
+	KRB5_TD_CERT_DIGEST_ALGORITHMS = 112,   /* RFC 8636 section 4 */
 };
 
 /* KerberosFlags bit n as a mask of the uint32_t used by asn1krb_flags_*. */
@@ -476,7 +485,11 @@ DECLARE_ASN1_FUNCTIONS(KRB5_FAST_RESPONSE)
 kerr_t asn1krb_decode(const ASN1_ITEM *it, const uint8_t *buf, size_t len,
     void **out, struct kerr *e);
 
-/* DER-encode; *der_out is malloc(3) memory the caller frees. */
+/*
+ * DER-encode; *der_out is malloc(3) memory the caller frees.  The output
+ * passes the same structural checks as input (asn1krb_der_check), so a
+ * malformed KerberosTime set by hand is caught here rather than by a peer.
+ */
 kerr_t asn1krb_encode(const ASN1_ITEM *it, const void *val, uint8_t **der_out,
     size_t *len_out, struct kerr *e);
 

@@ -111,6 +111,19 @@ DECLARE_ASN1_FUNCTIONS(PKINIT_REPLY_KEY_PACK)
 typedef STACK_OF(X509_ALGOR) PKINIT_TD_DH_PARAMETERS;
 DECLARE_ASN1_FUNCTIONS(PKINIT_TD_DH_PARAMETERS)
 
+/* TD-CMS-DIGEST-ALGORITHMS-DATA ::= SEQUENCE OF AlgorithmIdentifier
+ * (RFC 8636 section 4): digests the KDC accepts in CMS signatures. */
+typedef STACK_OF(X509_ALGOR) PKINIT_TD_CMS_DIGEST_ALGS;
+DECLARE_ASN1_FUNCTIONS(PKINIT_TD_CMS_DIGEST_ALGS)
+
+/* TD-CERT-DIGEST-ALGORITHMS-DATA (RFC 8636 section 4): certificate
+ * signature digests the KDC accepts, and the one it rejected. */
+typedef struct {
+	STACK_OF(X509_ALGOR) *allowed_algorithms;       /* [0] */
+	X509_ALGOR *rejected_algorithm;         /* [1] OPTIONAL */
+} PKINIT_TD_CERT_DIGEST_ALGS;
+DECLARE_ASN1_FUNCTIONS(PKINIT_TD_CERT_DIGEST_ALGS)
+
 /* KRB5PrincipalName: the id-pkinit-san otherName value (section 3.2.2). */
 typedef struct {
 	ASN1_GENERALSTRING *realm;              /* [0] */

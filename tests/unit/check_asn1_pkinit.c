@@ -344,6 +344,53 @@ START_TEST(test_td_dh_parameters)
 }
 END_TEST
 
+START_TEST(test_digest_algorithm_lists)
+{
+	PKINIT_TD_CMS_DIGEST_ALGS *cms = sk_X509_ALGOR_new_null(), *cms2;
+	PKINIT_TD_CERT_DIGEST_ALGS *cert = PKINIT_TD_CERT_DIGEST_ALGS_new();
+	PKINIT_TD_CERT_DIGEST_ALGS *cert2;
+	KRB5_TYPED_DATA *td = NULL, *td2 = NULL;
+	uint8_t *der = NULL, *tder = NULL;
+	size_t n, tn;
+	const ASN1_OBJECT *obj;
+	char oid[64];
+	struct kerr e;
+
+	sk_X509_ALGOR_push(cms, algor("2.16.840.1.101.3.4.2.1", V_ASN1_UNDEF,
+	    NULL));
+	sk_X509_ALGOR_push(cms, algor("2.16.840.1.101.3.4.2.3", V_ASN1_UNDEF,
+	    NULL));
+	cms2 = RT(PKINIT_TD_CMS_DIGEST_ALGS, cms, NULL, NULL);
+	ck_assert_int_eq(sk_X509_ALGOR_num(cms2), 2);
+
+	sk_X509_ALGOR_push(cert->allowed_algorithms,
+	    algor("1.2.840.113549.1.1.11", V_ASN1_NULL, NULL));
+	cert->rejected_algorithm = algor("1.2.840.113549.1.1.5", V_ASN1_NULL,
+	    NULL);
+	cert2 = RT(PKINIT_TD_CERT_DIGEST_ALGS, cert, &der, &n);
+	ck_assert_int_eq(sk_X509_ALGOR_num(cert2->allowed_algorithms), 1);
+	X509_ALGOR_get0(&obj, NULL, NULL, cert2->rejected_algorithm);
+	OBJ_obj2txt(oid, sizeof(oid), obj, 1);
+	ck_assert_str_eq(oid, "1.2.840.113549.1.1.5");
+
+	/* As KRB-ERROR e-data for KDC_ERR_DIGEST_IN_CERT_NOT_ACCEPTED. */
+	ck_assert_int_eq(asn1krb_typed_data_add(&td,
+	    KRB5_TD_CERT_DIGEST_ALGORITHMS, der, n), 0);
+	ck_assert_int_eq(ASN1KRB_ENCODE(KRB5_TYPED_DATA, td, &tder, &tn, &e), 0);
+	ck_assert_int_eq(ASN1KRB_DECODE(KRB5_TYPED_DATA, tder, tn, &td2, &e), 0);
+	ck_assert_int_eq(sk_KRB5_TYPED_DATA_ENTRY_value(td2, 0)->data_type, 112);
+
+	free(der);
+	free(tder);
+	KRB5_TYPED_DATA_free(td);
+	KRB5_TYPED_DATA_free(td2);
+	PKINIT_TD_CMS_DIGEST_ALGS_free(cms);
+	PKINIT_TD_CMS_DIGEST_ALGS_free(cms2);
+	PKINIT_TD_CERT_DIGEST_ALGS_free(cert);
+	PKINIT_TD_CERT_DIGEST_ALGS_free(cert2);
+}
+END_TEST
+
 START_TEST(test_kdf_structures)
 {
 	PKINIT_KRB5_PRINCNAME *kp = PKINIT_KRB5_PRINCNAME_new(), *kp2;
@@ -421,6 +468,7 @@ main(void)
 	tcase_add_test(tc, test_kdc_dh_key_info);
 	tcase_add_test(tc, test_reply_key_pack);
 	tcase_add_test(tc, test_td_dh_parameters);
+	tcase_add_test(tc, test_digest_algorithm_lists);
 	tcase_add_test(tc, test_kdf_structures);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -510,7 +510,8 @@ START_TEST(test_rt_fast)
 
 	ar->armor = KRB5_FAST_ARMOR_new();
 	ar->armor->armor_type = KRB5_FAST_ARMOR_AP_REQUEST;
-	ar->armor->armor_value = octets("ap-req");
+	ck_assert_int_eq(asn1krb_octets_set(&ar->armor->armor_value,
+	    (const uint8_t *)"ap-req", 6), 0);
 	KRB5_CHECKSUM_free(ar->req_checksum);
 	ar->req_checksum = cksum(16, "req-checksum");
 	KRB5_ENCDATA_free(ar->enc_fast_req);
@@ -536,6 +537,7 @@ START_TEST(test_rt_fast)
 	ck_assert(raw + rawlen == der + n);
 	free(der);
 
+	KRB5_ENCDATA_free(arep->enc_fast_rep);
 	arep->enc_fast_rep = encdata(18, 0, "fast-rep");
 	rep->type = KRB5_FAST_CHOICE_ARMORED_DATA;
 	rep->value.armored_data = arep;

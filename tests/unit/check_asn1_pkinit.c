@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -453,6 +455,117 @@ START_TEST(test_kdf_structures)
 }
 END_TEST
 
+/*
+ * A real PKINIT AS-REQ from MIT kinit 1.20 (tests/data/capture-asreq.sh):
+ * PA-PK-AS-REQ -> CMS SignedData (id-pkinit-authData) -> AuthPack, with the
+ * freshness token we offered echoed and paChecksum = SHA-1 of the req-body
+ * bytes as sent (RFC 4556 section 3.2.1).
+ */
+START_TEST(test_capture_pkinit)
+{
+	uint8_t *buf, *der = NULL;
+	size_t len, n, blen;
+	const uint8_t *body, *p;
+	KRB5_AS_REQ *req = NULL;
+	KRB5_PADATA *pa;
+	PKINIT_PA_PK_AS_REQ *pkreq = NULL;
+	PKINIT_AUTH_PACK *ap = NULL;
+	PKINIT_DOMAIN_PARAMS *dp = NULL;
+	PKINIT_EXT_PRINC_ID *epi;
+	CMS_ContentInfo *cms;
+	ASN1_OCTET_STRING **content;
+	const ASN1_OBJECT *alg;
+	X509_ALGOR *palg;
+	const ASN1_STRING *params;
+	uint32_t nonce;
+	int ptype;
+	const void *pval;
+	unsigned char sha1[EVP_MAX_MD_SIZE];
+	unsigned int sha1len;
+	BIGNUM *bn;
+	char oid[64];
+	struct kerr e;
+
+	buf = read_data("asreq-kinit-pkinit.der", &len);
+	ck_assert_msg(ASN1KRB_DECODE(KRB5_AS_REQ, buf, len, &req, &e) == 0, "%s",
+	    e.msg);
+	pa = asn1krb_padata_find(req->padata, KRB5_PADATA_PK_AS_REQ, NULL);
+	ck_assert_ptr_nonnull(pa);
+	ck_assert_msg(ASN1KRB_DECODE(PKINIT_PA_PK_AS_REQ,
+	    pa->padata_value->data, (size_t)pa->padata_value->length, &pkreq,
+	    &e) == 0, "%s", e.msg);
+	/* MIT names the anchor it trusts in trustedCertifiers. */
+	ck_assert_int_ge(sk_PKINIT_EXT_PRINC_ID_num(pkreq->trusted_certifiers),
+	    1);
+	epi = sk_PKINIT_EXT_PRINC_ID_value(pkreq->trusted_certifiers, 0);
+	ck_assert_ptr_nonnull(epi->subject_name);
+
+	p = pkreq->signed_auth_pack->data;
+	cms = d2i_CMS_ContentInfo(NULL, &p, pkreq->signed_auth_pack->length);
+	ck_assert_ptr_nonnull(cms);
+	ck_assert_int_eq(OBJ_obj2nid(CMS_get0_type(cms)), NID_pkcs7_signed);
+	OBJ_obj2txt(oid, sizeof(oid), CMS_get0_eContentType(cms), 1);
+	ck_assert_str_eq(oid, "1.3.6.1.5.2.3.1");   /* id-pkinit-authData */
+	/* The signature over the AuthPack checks out with the signer's
+	 * own certificate (chain validation is not this module's job). */
+	ck_assert_int_eq(CMS_verify(cms, NULL, NULL, NULL, NULL,
+	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY), 1);
+	content = CMS_get0_content(cms);
+	ck_assert_ptr_nonnull(content);
+	ck_assert_ptr_nonnull(*content);
+	ck_assert_msg(ASN1KRB_DECODE(PKINIT_AUTH_PACK, (*content)->data,
+	    (size_t)(*content)->length, &ap, &e) == 0, "%s", e.msg);
+
+	ck_assert_int_eq(asn1krb_kdc_req_body_raw(buf, len, &body, &blen, &e),
+	    0);
+	ck_assert(EVP_Digest(body, blen, sha1, &sha1len, EVP_sha1(), NULL));
+	ck_assert_ptr_nonnull(ap->pk_authenticator->pa_checksum);
+	ck_assert_int_eq(ap->pk_authenticator->pa_checksum->length, 20);
+	ck_assert(memcmp(ap->pk_authenticator->pa_checksum->data, sha1, 20) == 0);
+	ck_assert_ptr_nonnull(ap->pk_authenticator->freshness_token);
+	ck_assert(ap->pk_authenticator->freshness_token->length == 11 &&
+	    memcmp(ap->pk_authenticator->freshness_token->data, "fresh-token",
+	    11) == 0);
+	/* Its own nonce, unrelated to the req-body one (section 3.2.1). */
+	ck_assert_int_eq(asn1krb_uint32_get(ap->pk_authenticator->nonce, &nonce),
+	    0);
+	ck_assert_ptr_nonnull(ap->supported_kdfs);
+	OBJ_obj2txt(oid, sizeof(oid),
+	    sk_PKINIT_KDF_ALG_ID_value(ap->supported_kdfs, 0)->kdf_id, 1);
+	ck_assert_str_eq(oid, KDF_SHA256);
+
+	/* Diffie-Hellman: dhpublicnumber with X9.42 DomainParameters. */
+	ck_assert_ptr_nonnull(ap->client_public_value);
+	ck_assert(X509_PUBKEY_get0_param(NULL, NULL, NULL, &palg,
+	    ap->client_public_value));
+	X509_ALGOR_get0(&alg, &ptype, &pval, palg);
+	OBJ_obj2txt(oid, sizeof(oid), alg, 1);
+	ck_assert_str_eq(oid, "1.2.840.10046.2.1");
+	ck_assert_int_eq(ptype, V_ASN1_SEQUENCE);
+	params = pval;
+	ck_assert_msg(ASN1KRB_DECODE(PKINIT_DOMAIN_PARAMS, params->data,
+	    (size_t)params->length, &dp, &e) == 0, "%s", e.msg);
+	bn = ASN1_INTEGER_to_BN(dp->p, NULL);
+	ck_assert_int_ge(BN_num_bits(bn), 2048);
+	BN_free(bn);
+	ck_assert_int_eq(ASN1_INTEGER_get(dp->g), 2);
+	ck_assert_ptr_nonnull(dp->q);
+
+	/* Everything re-encodes to the bytes kinit sent. */
+	ck_assert_int_eq(ASN1KRB_ENCODE(PKINIT_AUTH_PACK, ap, &der, &n, &e), 0);
+	ck_assert_uint_eq(n, (size_t)(*content)->length);
+	ck_assert(memcmp(der, (*content)->data, n) == 0);
+	free(der);
+
+	CMS_ContentInfo_free(cms);
+	PKINIT_DOMAIN_PARAMS_free(dp);
+	PKINIT_AUTH_PACK_free(ap);
+	PKINIT_PA_PK_AS_REQ_free(pkreq);
+	KRB5_AS_REQ_free(req);
+	free(buf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -470,6 +583,7 @@ main(void)
 	tcase_add_test(tc, test_td_dh_parameters);
 	tcase_add_test(tc, test_digest_algorithm_lists);
 	tcase_add_test(tc, test_kdf_structures);
+	tcase_add_test(tc, test_capture_pkinit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -2,7 +2,7 @@
  * net_listen.c - the set of bound UDP/TCP sockets and its two-phase
  * replacement on reload.
  *
- * Sockets are non-blocking and close-on-exec with SO_REUSEADDR.  IPv6
+ * Sockets are non-blocking and close-on-exec; TCP ones use SO_REUSEADDR.  IPv6
  * sockets set IPV6_V6ONLY so "0.0.0.0" and "::" can both be listed without
  * the second bind failing on a dual-stack host.
  */
@@ -112,7 +112,11 @@ open_socket(struct net_listener *l, struct kerr *e)
 	if (fd < 0)
 		return kerr_set(e, KRB_ERR_GENERIC, "%s: socket: %s", l->name,
 		    strerror(errno)), -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
+	/* SO_REUSEADDR on TCP only: it lets a restarted daemon bind while
+	 * old connections sit in TIME_WAIT.  On Linux UDP it would let two
+	 * processes bind the same port and split the traffic silently. */
+	if (l->type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
+	    &one, sizeof(one)) != 0)
 		goto fail;
 	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    &one, sizeof(one)) != 0)

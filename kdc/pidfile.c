@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,25 @@ read_pid(const char *path)
 	return (pid_t)v;
 }
 
+/* The daemon changes to / after start-up and must still find the file
+ * to remove it, so remember it by an absolute name. */
+static char *
+absolute(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+	size_t n;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	n = strlen(cwd) + 1 + strlen(path) + 1;
+	out = malloc(n);
+	if (out != NULL)
+		snprintf(out, n, "%s/%s", cwd, path);
+	return out;
+}
+
 static int
 pid_alive(pid_t pid)
 {
@@ -59,10 +79,12 @@ pidfile_create(const char *path, struct pidfile **pf_out, struct kerr *e)
 	int fd = -1, attempt, len, rc = -1;
 
 	pf = calloc(1, sizeof(*pf));
-	if (pf == NULL || (pf->path = strdup(path)) == NULL) {
-		kerr_set(e, KRB_ERR_GENERIC, "pid file %s: out of memory", path);
+	if (pf == NULL || (pf->path = absolute(path)) == NULL) {
+		kerr_set(e, KRB_ERR_GENERIC, "pid file %s: %s", path,
+		    strerror(errno));
 		goto cleanup;
 	}
+	path = pf->path;
 	pf->pid = getpid();
 	/* Two attempts: the second after removing a stale file. */
 	for (attempt = 0; attempt < 2; attempt++) {

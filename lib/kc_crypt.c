@@ -72,8 +72,8 @@ kc_encrypt_with_confounder(const struct kc_key *key, int32_t usage,
 	if (ret != 0)
 		return ret;
 	if (conf_len != KC_BLOCK_LEN || confounder == NULL)
-		return kerr_set(e, KRB_ERR_GENERIC, "confounder must be %d bytes",
-		    KC_BLOCK_LEN);
+		return kerr_set(e, KRB_ERR_GENERIC,
+		    "confounder must be %d bytes", KC_BLOCK_LEN);
 	if (plain_len > KC_MAX_MSG_LEN || (plain == NULL && plain_len > 0))
 		return kerr_set(e, KRB_ERR_FIELD_TOOLONG,
 		    "plaintext of %zu bytes too long", plain_len);

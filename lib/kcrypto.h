@@ -39,7 +39,7 @@ enum kc_cksumtype {
 #define KC_MAX_PRF_LEN 48       /* RFC 8009 PRF with SHA-384 */
 #define KC_MAX_MSG_LEN (64u * 1024 * 1024) /* bound on any input */
 #define KC_S2K_MAX_ITER (1u << 24)         /* string-to-key cost cap */
-#define KC_MAX_PRF_PLUS_LEN 255u * KC_MAX_PRF_LEN
+#define KC_MAX_PRF_PLUS_LEN (255u * KC_MAX_PRF_LEN)
 
 /*
  * A protocol key.  enctype and length say what bytes[] holds.  The

@@ -236,7 +236,7 @@ kt_parse(const void *buf, size_t len, struct keytab **kt_out, struct kerr *e)
 			if (size == INT32_MIN ||
 			    (size_t)-size > c.len - c.off) {
 				ret = kerr_set(e, KRB_ERR_GENERIC,
-				    "keytab hole at offset %zu overruns", start);
+				    "keytab hole at %zu overruns", start);
 				goto cleanup;
 			}
 			c.off += (size_t)-size;

@@ -19,7 +19,7 @@
 #define KT_MAX_KEY_LEN 64
 
 struct kt_entry {
-	char *principal;        /* "comp1/comp2@REALM", '\\', '/', '@' escaped */
+	char *principal;        /* "a/b@REALM"; '\\', '/', '@' escaped */
 	char *realm;
 	char **components;
 	size_t n_components;

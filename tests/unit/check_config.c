@@ -281,6 +281,7 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-realm-relation.conf", 2, "realm EXAMPLE.TEST must be a block" },
 	{ "bad-block-option.conf", 2, "option 'kdc_listen' takes a value, not "
 	  "a block" },
+	{ "bad-empty-list.conf", 8, "ldap_uri: empty value" },
 	{ "no-such-file.conf", 0, "cannot open: No such file or directory" },
 };
 

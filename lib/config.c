@@ -18,6 +18,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kdc_config.h"
+
 #include "profile.h"
 
 #define KDC_CONFIG_MSG_MAX 512

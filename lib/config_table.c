@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kdc_config.h"
+
 /* Checks and normalisations of string values. */
 static int check_nonempty(const char *, char **, char *, size_t);
 static int check_abs_path(const char *, char **, char *, size_t);

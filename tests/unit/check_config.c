@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <syslog.h>
 
-#include "lib/config.h"
+#include "kdc_config.h"
 #include "lib/profile.h"
 
 static char pathbuf[4096];

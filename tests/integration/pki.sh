@@ -17,6 +17,8 @@
 #   bob.{crt,key}           no UPN (for certificate-to-account mappings)
 #   server.{crt,key}        serverAuth only (wrong EKU for logon)
 #   carol.{crt,key}         UPN naming another account: dave@example.test
+#   kuenc.{crt,key}         keyUsage without digitalSignature (cannot sign
+#                           an AuthPack legitimately)
 #   rogue-ca.{crt,key}      a separate, untrusted CA
 #   rogue.{crt,key}         alice's UPN, issued by rogue-ca
 #
@@ -110,6 +112,14 @@ subjectAltName = email:bob@example.test
 $user
 subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:dave@example.test
 
+[kuenc]
+basicConstraints = CA:FALSE
+keyUsage = critical,keyEncipherment
+extendedKeyUsage = 1.3.6.1.4.1.311.20.2.2,clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:kuenc@example.test
+
 [server]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
@@ -174,6 +184,8 @@ rsa_key server
 issue server ca "$subj_base/OU=Servers/CN=server.example.test" server
 rsa_key carol
 issue carol ca "$subj_base/OU=Users/CN=carol" carol
+rsa_key kuenc
+issue kuenc ca "$subj_base/OU=Users/CN=kuenc" kuenc
 
 rsa_key rogue-ca
 self_signed rogue-ca "/O=Rogue/CN=Rogue CA" ca_root
@@ -190,7 +202,8 @@ openssl pkcs12 -export -inkey alice.key -in alice.crt -certfile ca.crt \
     -name alice -passout "file:alice.p12.pass" -out alice.p12
 
 openssl verify -CAfile anchors.pem -untrusted pool.pem \
-    kdc.crt alice.crt alice-ec.crt bob.crt server.crt carol.crt >/dev/null
+    kdc.crt alice.crt alice-ec.crt bob.crt server.crt carol.crt kuenc.crt \
+    >/dev/null
 if openssl verify -CAfile anchors.pem -untrusted pool.pem rogue.crt \
     >/dev/null 2>&1; then
 	echo "pki.sh: rogue.crt unexpectedly verifies" >&2

@@ -97,6 +97,27 @@ check_digest(CMS_SignerInfo *si, unsigned int flags, char *name,
 	return 0;
 }
 
+/*
+ * RFC 5652 section 11.1: with signed attributes, the contentType attribute
+ * must be present and equal eContentType; otherwise the signature would
+ * not cover the claimed type.
+ */
+static kerr_t
+check_content_type_attr(CMS_ContentInfo *cms, CMS_SignerInfo *si,
+    struct kerr *e)
+{
+	const ASN1_OBJECT *ct;
+
+	if (CMS_signed_get_attr_count(si) <= 0)
+		return 0;
+	ct = CMS_signed_get0_data_by_OBJ(si,
+	    OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT);
+	if (ct == NULL || OBJ_cmp(ct, CMS_get0_eContentType(cms)) != 0)
+		return kerr_set(e, KDC_ERR_INVALID_SIG, "SignedData contentType "
+		    "attribute missing or different from eContentType");
+	return 0;
+}
+
 kerr_t
 pk_cms_verify(const uint8_t *der, size_t len, enum pk_cms_content expect,
     unsigned int flags, struct pk_signed **out, struct kerr *e)
@@ -151,6 +172,9 @@ pk_cms_verify(const uint8_t *der, size_t len, enum pk_cms_content expect,
 		goto cleanup;
 	}
 	ret = check_digest(si, flags, res->digest, sizeof(res->digest), e);
+	if (ret != 0)
+		goto cleanup;
+	ret = check_content_type_attr(cms, si, e);
 	if (ret != 0)
 		goto cleanup;
 	certs = CMS_get1_certs(cms);

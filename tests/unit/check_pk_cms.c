@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/evp.h>
@@ -15,6 +16,8 @@
 #include <openssl/x509.h>
 
 #include "cv_cert.h"
+#include "cv_chain.h"
+#include "pk_dh.h"
 #include "pk_cms.h"
 #include "pk_identity.h"
 #include "pki_fixture.h"
@@ -46,6 +49,10 @@ spec2(const char *prefix, const char *a, const char *b)
 }
 
 /* Sign as a client would, straight with OpenSSL, to vary the knobs. */
+#define AUTH_DATA "1.3.6.1.5.2.3.1"
+
+static int mismatched_ct_attr;  /* add a wrong contentType attribute */
+
 static uint8_t *
 client_sign(const char *name, const EVP_MD *md, unsigned int extra,
     const char *ctype, int pss, size_t *len)
@@ -87,6 +94,13 @@ client_sign(const char *name, const EVP_MD *md, unsigned int extra,
 	}
 	in = BIO_new_mem_buf(authpack, sizeof(authpack));
 	ck_assert(CMS_final(cms, in, NULL, CMS_BINARY));
+	if (mismatched_ct_attr) {
+		/* Relabel after signing: the signed attribute keeps the old
+		 * type while eContentType claims id-pkinit-authData. */
+		obj = OBJ_txt2obj(AUTH_DATA, 1);
+		ck_assert(CMS_set1_eContentType(cms, obj));
+		ASN1_OBJECT_free(obj);
+	}
 	n = i2d_CMS_ContentInfo(cms, &der);
 	ck_assert_int_gt(n, 0);
 	out = malloc((size_t)n);
@@ -99,8 +113,6 @@ client_sign(const char *name, const EVP_MD *md, unsigned int extra,
 	EVP_PKEY_free(k);
 	return out;
 }
-
-#define AUTH_DATA "1.3.6.1.5.2.3.1"
 
 START_TEST(test_verify_rsa_with_chain)
 {
@@ -242,6 +254,15 @@ START_TEST(test_wrong_content_type)
 	    &len);
 	ck_assert_int_eq(pk_cms_verify(der, len, PK_CONTENT_AUTH_DATA, 0, &s,
 	    &e), KDC_ERR_PREAUTH_FAILED);
+	free(der);
+	/* Signed contentType attribute differing from eContentType. */
+	mismatched_ct_attr = 1;
+	der = client_sign("alice", EVP_sha256(), 0, "1.2.840.113549.1.7.1", 0,
+	    &len);
+	mismatched_ct_attr = 0;
+	ck_assert_int_eq(pk_cms_verify(der, len, PK_CONTENT_AUTH_DATA, 0, &s,
+	    &e), KDC_ERR_INVALID_SIG);
+	ck_assert_ptr_nonnull(strstr(e.msg, "contentType attribute"));
 	free(der);
 	/* Not CMS at all. */
 	ck_assert_int_eq(pk_cms_verify(authpack, sizeof(authpack),
@@ -437,6 +458,77 @@ START_TEST(test_identity_forms)
 }
 END_TEST
 
+/* Contents of the first element with tag `tag` inside DER SEQUENCE seq. */
+static const uint8_t *
+der_field(const uint8_t *seq, size_t len, int tag, size_t *flen)
+{
+	const unsigned char *p = seq, *end;
+	long l;
+	int t, cls, r;
+
+	r = ASN1_get_object(&p, &l, &t, &cls, (long)len);
+	ck_assert_int_eq(r & 0x80, 0);
+	end = p + l;
+	while (p < end) {
+		r = ASN1_get_object(&p, &l, &t, &cls, end - p);
+		ck_assert_int_eq(r & 0x80, 0);
+		if (cls == V_ASN1_CONTEXT_SPECIFIC && t == tag) {
+			*flen = (size_t)l;
+			return p;
+		}
+		p += l;
+	}
+	return NULL;
+}
+
+/*
+ * A request made by MIT kinit 1.20 (tests/data/pki/mit-1.20/README): the
+ * SignedData verifies, its signer chains to that PKI's root, and the
+ * AuthPack's clientPublicValue is a MODP-2048 key we can agree with.
+ */
+START_TEST(test_mit_kinit_request)
+{
+	struct pk_signed *s = NULL;
+	struct cv_store *st = NULL;
+	struct pk_dh_groups *g = NULL;
+	struct pk_dh_result *r = NULL;
+	const char *anchors[1] = { TEST_DATA "/pki/mit-1.20/anchor.crt" };
+	const uint8_t *spki;
+	uint8_t *der;
+	size_t len, spki_len;
+	struct kerr e;
+
+	der = pki_read(TEST_DATA "/pki/mit-1.20/signedauthpack.der", &len);
+	ck_assert_ptr_nonnull(der);
+	ck_assert_msg(pk_cms_verify(der, len, PK_CONTENT_AUTH_DATA, 0, &s, &e)
+	    == 0, "%s", e.msg);
+	ck_assert_str_eq(s->digest, "SHA256");
+	ck_assert_str_eq(cv_cert_subject(s->signer),
+	    "CN=alice,OU=Users,DC=example,DC=test");
+	ck_assert_uint_eq(cv_certs_count(s->others), 1);
+
+	/* 2026-11-23T00:00:00Z, inside the certificates' validity. */
+	ck_assert_int_eq(cv_store_load(anchors, 1, NULL, 0, &st, &e), 0);
+	ck_assert_msg(cv_verify(st, s->signer, s->others, 1795392000, NULL,
+	    &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(cv_check_client_usage(s->signer, &e), 0);
+
+	/* AuthPack ::= SEQUENCE { pkAuthenticator [0], clientPublicValue [1]
+	 * SubjectPublicKeyInfo, ... } (RFC 4556 3.2.1, explicit tags). */
+	spki = der_field(s->content, s->content_len, 1, &spki_len);
+	ck_assert_ptr_nonnull(spki);
+	ck_assert_int_eq(pk_dh_identify(spki, spki_len), PK_GROUP_MODP14);
+	ck_assert_int_eq(pk_dh_groups_new(2048, 0, &g, &e), 0);
+	ck_assert_msg(pk_dh_agree(g, spki, spki_len, &r, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(r->secret_len, 256);
+	pk_dh_result_free(r);
+	pk_dh_groups_free(g);
+	cv_store_free(st);
+	pk_signed_free(s);
+	free(der);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -475,6 +567,7 @@ main(void)
 	tcase_add_test(tc, test_kdc_sign);
 	tcase_add_test(tc, test_envelope);
 	tcase_add_test(tc, test_identity_forms);
+	tcase_add_test(tc, test_mit_kinit_request);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -50,6 +50,13 @@ const char *pk_group_name(enum pk_group grp);
  * DER of SEQUENCE OF AlgorithmIdentifier for TD-DH-PARAMETERS e-data
  * (RFC 4556 section 3.2.2), accepted groups in preference order P-256,
  * P-384, P-521, MODP 16, 15, 14.  malloc'd.
+ *
+ * Observed with MIT kinit 1.20.1 (a stub KDC answering
+ * KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED): it has no ECDH, skips the
+ * id-ecPublicKey entries, retries with the first MODP group of the list
+ * it knows (2048, 3072 and 4096 all work), and gives up when the list
+ * holds curves only.  Hence curves first does not hurt MIT clients while
+ * letting RFC 5349 clients pick ECDH; PK_DH_NO_EC drops them entirely.
  */
 kerr_t pk_dh_td_dh_parameters(const struct pk_dh_groups *g,
     uint8_t **der_out, size_t *len_out, struct kerr *e);

@@ -339,6 +339,18 @@ START_TEST(test_kdc_sign)
 	openssl_verify_reply(der, len, "1.3.6.1.5.2.3.3", 1);
 	free(der);
 	pk_identity_free(id);
+
+	/* An ECDSA identity signs too (ecdsa-with-SHA256). */
+	id = load_id(spec2("FILE:", pki_path("alice-ec.crt"),
+	    pki_path("alice-ec.key")), NULL, NULL, NULL);
+	ck_assert_int_eq(pk_cms_sign(id, PK_CONTENT_DH_KEY_DATA, authpack,
+	    sizeof(authpack), &der, &len, &e), 0);
+	ck_assert_int_eq(pk_cms_verify(der, len, PK_CONTENT_DH_KEY_DATA, 0, &s,
+	    &e), 0);
+	ck_assert_str_eq(s->digest, "SHA256");
+	pk_signed_free(s);
+	free(der);
+	pk_identity_free(id);
 }
 END_TEST
 

@@ -215,6 +215,32 @@ START_TEST(test_der_principal)
 }
 END_TEST
 
+START_TEST(test_der_int32)
+{
+	static const struct {
+		int32_t v;
+		const char *der;
+	} v[] = {
+		{ 0, "020100" }, { 127, "02017f" }, { 128, "02020080" },
+		{ -1, "0201ff" }, { -128, "020180" }, { -129, "0202ff7f" },
+		{ 65536, "0203010000" }, { INT32_MIN, "020480000000" },
+	};
+	struct pk_der d;
+	uint8_t want[8], *der;
+	size_t i, len, wl;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		pk_der_init(&d);
+		pk_der_int32(&d, v[i].v);
+		ck_assert_int_eq(pk_der_take(&d, &der, &len), 0);
+		wl = unhex(v[i].der, want, sizeof(want));
+		ck_assert_uint_eq(len, wl);
+		ck_assert_mem_eq(der, want, wl);
+		free(der);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -229,6 +255,7 @@ main(void)
 	tcase_add_test(tc, test_kdf_rejects);
 	tcase_add_test(tc, test_octetstring2key);
 	tcase_add_test(tc, test_der_principal);
+	tcase_add_test(tc, test_der_int32);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

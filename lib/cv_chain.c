@@ -289,6 +289,12 @@ cv_verify(const struct cv_store *s, const struct cv_cert *leaf,
 		goto cleanup;
 	}
 	X509_STORE_CTX_set_time(ctx, 0, (time_t)at);
+	/*
+	 * Every certificate in pkinit_anchors is a trust anchor, also an
+	 * issuing CA listed without its root (as with an NTAuth-style store
+	 * of logon CAs).
+	 */
+	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
 	/* Max number of intermediates between leaf and anchor. */
 	X509_STORE_CTX_set_depth(ctx, CV_MAX_CHAIN_DEPTH - 2);
 	/*

@@ -22,7 +22,9 @@ struct cv_store;
  * "DIR:path" (every *.pem, *.crt and *.cer file in it, PEM or DER, no
  * hashed names needed) or a bare path meaning FILE:.  anchors are trusted;
  * pool holds intermediates that may complete a client's chain.  At least
- * one anchor certificate is required.
+ * one anchor certificate is required.  Every anchor is trusted as such,
+ * self-signed or not: listing only an issuing CA trusts exactly what it
+ * issued.
  */
 kerr_t cv_store_load(const char *const *anchors, size_t n_anchors,
     const char *const *pool, size_t n_pool, struct cv_store **out,

@@ -90,6 +90,28 @@ START_TEST(test_intermediate_from_client)
 }
 END_TEST
 
+/* An issuing CA alone as anchor: its certificates verify, others not. */
+START_TEST(test_intermediate_anchor)
+{
+	struct cv_store *s = NULL;
+	struct cv_cert *alice = cert("alice"), *rogue = cert("rogue");
+	const char *anchors[1];
+	char a[600];
+	struct kerr e;
+
+	snprintf(a, sizeof(a), "FILE:%s", pki_path("ca.crt"));
+	anchors[0] = a;
+	ck_assert_int_eq(cv_store_load(anchors, 1, NULL, 0, &s, &e), 0);
+	ck_assert_msg(cv_verify(s, alice, NULL, time(NULL), NULL, &e) == 0,
+	    "%s", e.msg);
+	ck_assert_int_eq(cv_verify(s, rogue, NULL, time(NULL), NULL, &e),
+	    KDC_ERR_CANT_VERIFY_CERTIFICATE);
+	cv_cert_free(alice);
+	cv_cert_free(rogue);
+	cv_store_free(s);
+}
+END_TEST
+
 START_TEST(test_untrusted)
 {
 	struct cv_store *s = store(1);
@@ -400,6 +422,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_chain_ok);
 	tcase_add_test(tc, test_intermediate_from_client);
+	tcase_add_test(tc, test_intermediate_anchor);
 	tcase_add_test(tc, test_untrusted);
 	tcase_add_test(tc, test_validity);
 	tcase_add_test(tc, test_expired_cert);

@@ -22,7 +22,7 @@
 #   rogue-ca.{crt,key}      a separate, untrusted CA
 #   rogue.{crt,key}         alice's UPN, issued by rogue-ca
 #
-# When PKI_OCSP_URL / PKI_CRL_URL are set, certificates issued by ca get
+# When PKI_OCSP_URL / PKI_CRL_URL are set, the end-entity certificates get
 # AIA (OCSP) / CDP extensions pointing there.
 #
 # Idempotent: when DIR/.complete exists nothing is done.

@@ -604,6 +604,10 @@ kerr_t asn1krb_etype_info2_add(KRB5_ETYPE_INFO2 **infop, int32_t etype,
 kerr_t asn1krb_typed_data_add(KRB5_TYPED_DATA **tdp, int32_t type,
     const uint8_t *value, size_t len);
 
+/* EncryptionKey value: the previous key bytes are wiped first. */
+kerr_t asn1krb_key_set(KRB5_ENCKEY *k, int32_t keytype, const uint8_t *key,
+    size_t len);
+
 /* OCTET STRING from bytes. */
 kerr_t asn1krb_octets_set(ASN1_OCTET_STRING **osp, const uint8_t *p,
     size_t len);

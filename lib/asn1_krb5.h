@@ -513,9 +513,11 @@ kerr_t asn1krb_der_check(const uint8_t *buf, size_t len, struct kerr *e);
 int asn1krb_msg_type(const uint8_t *buf, size_t len);
 
 /*
- * Find the element with context tag [tag] in the DER SEQUENCE that starts
- * at buf and return the inner TLV (what the EXPLICIT tag wraps) as a
+ * Find the element with context tag [tag] in the DER SEQUENCE that fills
+ * buf exactly and return the inner TLV (what the EXPLICIT tag wraps) as a
  * pointer into buf.  An APPLICATION wrapper around the SEQUENCE is skipped.
+ * Only the TLVs on the way are checked; use it on a buffer that
+ * asn1krb_decode() accepted to know the whole message is DER.
  * Returns 0, or KRB_ERR_GENERIC if malformed or absent.
  */
 kerr_t asn1krb_seq_field_raw(const uint8_t *buf, size_t len, unsigned int tag,

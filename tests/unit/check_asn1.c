@@ -424,7 +424,9 @@ END_TEST
 START_TEST(test_reject_trailing)
 {
 	uint8_t *buf, *big;
-	size_t len;
+	size_t len, blen;
+	const uint8_t *body;
+	struct kerr e;
 
 	buf = read_data("asreq-kinit.der", &len);
 	big = malloc(len + 2);
@@ -434,6 +436,10 @@ START_TEST(test_reject_trailing)
 	expect_reject(ASN1_ITEM_rptr(KRB5_AS_REQ), big, len + 1, "1 trailing");
 	expect_reject(ASN1_ITEM_rptr(KRB5_AS_REQ), big, len + 2,
 	    "end-of-contents after a definite length");
+	ck_assert_int_ne(asn1krb_kdc_req_body_raw(big, len + 1, &body, &blen,
+	    &e), 0);
+	ck_assert_int_eq(asn1krb_kdc_req_body_raw(big, len, &body, &blen, &e),
+	    0);
 	free(big);
 	free(buf);
 }

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lib/config.h" /* kdc.conf loader (not the generated config.h) */
+#include "kdc_config.h"
 #include "log.h"
 #include "server.h"
 #include "version.h"

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/config.h" /* struct kdc_config (not the generated config.h) */
+#include "kdc_config.h"
 #include "dispatch.h"
 #include "log.h"
 #include "loop.h"

@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <syslog.h>
 
+#include "kdc_config.h"
+
 #define DURATION_MAX INT32_MAX   /* Kerberos times are 32-bit offsets */
 #define DEFAULT_PORT 88          /* RFC 4120 section 7.2.3 */
 

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../lib/config.h"
+#include "kdc_config.h"
 #include "server.h"
 
 static char dir[64];

@@ -1,5 +1,5 @@
 /*
- * config.h - the typed kdc.conf.
+ * kdc_config.h - the typed kdc.conf.
  *
  * kdc.conf uses the MIT profile syntax; profile.c parses it into a tree and
  * config.c turns the tree into a struct kdc_config, checking every option
@@ -7,18 +7,9 @@
  * immutable once loaded: reload builds a new one and swaps pointers, so a
  * bad new file leaves the running one untouched.
  */
-#ifndef PKINIT_KDC_CONFIG_H
-#define PKINIT_KDC_CONFIG_H
+#ifndef PKINIT_KDC_KDC_CONFIG_H
+#define PKINIT_KDC_KDC_CONFIG_H
 
-/*
- * Files in lib/ that write #include "config.h" get this header, not the one
- * configure generates (the including file's own directory is searched
- * first).  Pull the generated one in by the search path so feature macros
- * are still defined before any system header.
- */
-#ifdef HAVE_CONFIG_H
-#include <config.h>
-#endif
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,235 @@
+/*
+ * config_table.c - every kdc.conf option: name, type, default, range and
+ * where its value is stored, plus the checks of string values.
+ *
+ * man/kdc.conf.5 documents exactly this table (check_config verifies it).
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kdc_config.h"
+
+/* Checks and normalisations of string values. */
+static int check_nonempty(const char *, char **, char *, size_t);
+static int check_abs_path(const char *, char **, char *, size_t);
+static int check_keytab(const char *, char **, char *, size_t);
+static int check_identity(const char *, char **, char *, size_t);
+static int check_store(const char *, char **, char *, size_t);
+static int check_ldap_uri(const char *, char **, char *, size_t);
+
+static const char *const level_words[] = { "err", "warning", "notice",
+	"info", "debug", NULL };
+
+#define KDC(field) offsetof(struct kdc_config, field), \
+	sizeof(((struct kdc_config *)0)->field)
+#define RLM(field) offsetof(struct realm_config, field), \
+	sizeof(((struct realm_config *)0)->field)
+#define DAY INT64_C(86400)
+
+static const struct config_option options[] = {
+	{ "kdcdefaults", "kdc_listen", CONFIG_LISTEN, CONFIG_F_MULTI, "88",
+	  0, 0, NULL, "UDP addresses to listen on", KDC(udp), NULL },
+	{ "kdcdefaults", "kdc_tcp_listen", CONFIG_LISTEN, CONFIG_F_MULTI, "88",
+	  0, 0, NULL, "TCP addresses to listen on", KDC(tcp), NULL },
+	{ "kdcdefaults", "kdc_max_dgram_reply_size", CONFIG_SIZE, 0, "4096",
+	  512, 65507, NULL, "largest reply sent over UDP",
+	  KDC(max_dgram_reply_size), NULL },
+	{ "kdcdefaults", "kdc_max_tcp_message_size", CONFIG_SIZE, 0, "256k",
+	  4096, 16 * 1024 * 1024, NULL, "largest request accepted over TCP",
+	  KDC(max_tcp_message_size), NULL },
+	{ "kdcdefaults", "kdc_tcp_idle_timeout", CONFIG_DURATION, 0, "30",
+	  1, 3600, NULL, "close idle TCP connections after this long",
+	  KDC(tcp_idle_timeout), NULL },
+	{ "kdcdefaults", "kdc_max_tcp_connections", CONFIG_INT, 0, "1024",
+	  1, 65536, NULL, "TCP connections open at once",
+	  KDC(max_tcp_connections), NULL },
+	{ "kdcdefaults", "kdc_tcp_listen_backlog", CONFIG_INT, 0, "128",
+	  1, 65535, NULL, "listen(2) backlog of TCP sockets",
+	  KDC(tcp_listen_backlog), NULL },
+
+	{ "logging", "kdc", CONFIG_LOG_TARGET, CONFIG_F_MULTI, "STDERR",
+	  0, 0, NULL, "where the KDC logs", KDC(log), NULL },
+	{ "logging", "default", CONFIG_LOG_TARGET, CONFIG_F_MULTI, NULL,
+	  0, 0, NULL, "log targets used when kdc is not set", KDC(log), NULL },
+	{ "logging", "level", CONFIG_ENUM, 0, "info", 0, 0, level_words,
+	  "least severe level logged", KDC(log.level), NULL },
+
+	{ "realms", "max_life", CONFIG_DURATION, 0, "10h", 60, 365 * DAY,
+	  NULL, "longest ticket lifetime", RLM(max_life), NULL },
+	{ "realms", "max_renewable_life", CONFIG_DURATION, 0, "7d", 0,
+	  365 * DAY, NULL, "longest renewable lifetime",
+	  RLM(max_renewable_life), NULL },
+	{ "realms", "clockskew", CONFIG_DURATION, 0, "300", 1, DAY, NULL,
+	  "allowed clock difference with clients", RLM(clockskew), NULL },
+	{ "realms", "krbtgt_keytab", CONFIG_STRING, CONFIG_F_REQUIRED, NULL,
+	  0, 0, NULL, "keytab holding the krbtgt keys",
+	  RLM(krbtgt_keytab), check_keytab },
+	{ "realms", "pkinit_identity", CONFIG_STRING, CONFIG_F_REQUIRED, NULL,
+	  0, 0, NULL, "KDC certificate and private key",
+	  RLM(pkinit_identity), check_identity },
+	{ "realms", "pkinit_identity_passphrase_file", CONFIG_STRING, 0, NULL,
+	  0, 0, NULL, "file holding the passphrase of the KDC key",
+	  RLM(pkinit_identity_passphrase_file), check_abs_path },
+	{ "realms", "pkinit_anchors", CONFIG_STRLIST,
+	  CONFIG_F_MULTI | CONFIG_F_REQUIRED, NULL, 0, 0, NULL,
+	  "trusted CA certificates for client certificates",
+	  RLM(pkinit_anchors), check_store },
+	{ "realms", "pkinit_pool", CONFIG_STRLIST, CONFIG_F_MULTI, NULL,
+	  0, 0, NULL, "intermediate CA certificates",
+	  RLM(pkinit_pool), check_store },
+	{ "realms", "pkinit_require_freshness", CONFIG_BOOL, 0, "false",
+	  0, 0, NULL, "require the RFC 8070 freshness token",
+	  RLM(pkinit_require_freshness), NULL },
+	{ "realms", "pkinit_dh_min_bits", CONFIG_DH_BITS, 0, "2048",
+	  1024, 16384, NULL, "smallest Diffie-Hellman group accepted",
+	  RLM(pkinit_dh_min_bits), NULL },
+	{ "realms", "pkinit_allow_rsa_protocol", CONFIG_BOOL, 0, "true",
+	  0, 0, NULL, "allow RSA key transport (no Diffie-Hellman)",
+	  RLM(pkinit_allow_rsa_protocol), NULL },
+	{ "realms", "pkinit_allow_sha1", CONFIG_BOOL, 0, "false",
+	  0, 0, NULL, "accept SHA-1 in client signatures",
+	  RLM(pkinit_allow_sha1), NULL },
+	{ "realms", "ldap_uri", CONFIG_STRLIST,
+	  CONFIG_F_MULTI | CONFIG_F_SPLIT | CONFIG_F_REQUIRED, NULL, 0, 0,
+	  NULL, "directory servers, tried in order", RLM(ldap_uri),
+	  check_ldap_uri },
+	{ "realms", "ldap_base_dn", CONFIG_STRING, CONFIG_F_REQUIRED, NULL,
+	  0, 0, NULL, "subtree searched for accounts", RLM(ldap_base_dn),
+	  check_nonempty },
+	{ "realms", "ldap_bind_dn", CONFIG_STRING, 0, NULL, 0, 0, NULL,
+	  "DN for a simple bind", RLM(ldap_bind_dn), check_nonempty },
+	{ "realms", "ldap_bind_password_file", CONFIG_STRING, 0, NULL,
+	  0, 0, NULL, "file holding the simple bind password",
+	  RLM(ldap_bind_password_file), check_abs_path },
+	{ "realms", "ldap_sasl_mech", CONFIG_STRING, 0, NULL, 0, 0, NULL,
+	  "SASL mechanism instead of a simple bind", RLM(ldap_sasl_mech),
+	  check_nonempty },
+	{ "realms", "ldap_timeout", CONFIG_DURATION, 0, "5", 1, 300, NULL,
+	  "time limit for one directory operation", RLM(ldap_timeout), NULL },
+};
+
+const struct config_option *
+config_options(size_t *n)
+{
+	*n = sizeof(options) / sizeof(options[0]);
+	return options;
+}
+
+const char *
+config_default_path(void)
+{
+	return SYSCONFDIR "/pkinit-kdc/kdc.conf";
+}
+
+const char *
+config_type_name(enum config_type type)
+{
+	switch (type) {
+	case CONFIG_STRING: return "string";
+	case CONFIG_BOOL: return "boolean";
+	case CONFIG_INT: return "integer";
+	case CONFIG_DURATION: return "duration";
+	case CONFIG_SIZE: return "size";
+	case CONFIG_LISTEN: return "address list";
+	case CONFIG_STRLIST: return "string list";
+	case CONFIG_ENUM: return "keyword";
+	case CONFIG_LOG_TARGET: return "log target";
+	case CONFIG_DH_BITS: return "bits";
+	}
+	return "unknown";
+}
+
+static int
+dup_out(const char *s, char **out, char *err, size_t errlen)
+{
+	*out = strdup(s);
+	if (*out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_nonempty(const char *in, char **out, char *err, size_t errlen)
+{
+	if (*in == '\0') {
+		snprintf(err, errlen, "empty value");
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+static int
+check_abs_path(const char *in, char **out, char *err, size_t errlen)
+{
+	if (in[0] != '/') {
+		snprintf(err, errlen, "'%s' is not an absolute path", in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+static int
+check_keytab(const char *in, char **out, char *err, size_t errlen)
+{
+	size_t len;
+
+	if (in[0] == '/') {
+		len = strlen(in) + 6;
+		*out = malloc(len);
+		if (*out == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		snprintf(*out, len, "FILE:%s", in);
+		return 0;
+	}
+	if (strncmp(in, "FILE:", 5) != 0 || in[5] != '/') {
+		snprintf(err, errlen, "'%s' must be FILE:/absolute/path", in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+static int
+check_identity(const char *in, char **out, char *err, size_t errlen)
+{
+	if ((strncmp(in, "FILE:", 5) != 0 || in[5] == '\0') &&
+	    (strncmp(in, "PKCS12:", 7) != 0 || in[7] == '\0')) {
+		snprintf(err, errlen, "'%s' must be FILE:cert.pem[,key.pem] "
+		    "or PKCS12:file.p12", in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+static int
+check_store(const char *in, char **out, char *err, size_t errlen)
+{
+	if ((strncmp(in, "FILE:", 5) != 0 || in[5] == '\0') &&
+	    (strncmp(in, "DIR:", 4) != 0 || in[4] == '\0')) {
+		snprintf(err, errlen, "'%s' must be FILE:/path or DIR:/path",
+		    in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+static int
+check_ldap_uri(const char *in, char **out, char *err, size_t errlen)
+{
+	if (strncasecmp(in, "ldap://", 7) != 0 &&
+	    strncasecmp(in, "ldaps://", 8) != 0 &&
+	    strncasecmp(in, "ldapi://", 8) != 0) {
+		snprintf(err, errlen, "'%s' is not an ldap://, ldaps:// or "
+		    "ldapi:// URI", in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}

@@ -1,0 +1,20 @@
+/*
+ * cv_priv.h - OpenSSL view of cv_cert / cv_certs, for the crypto layer
+ * (cv_*.c and pk_*.c) only.
+ */
+#ifndef PKINIT_KDC_CV_PRIV_H
+#define PKINIT_KDC_CV_PRIV_H
+
+#include <openssl/x509.h>
+
+#include "cv_cert.h"
+
+/* Wrap x, taking one new reference to it (X509_up_ref). */
+struct cv_cert *cv_cert_wrap(X509 *x);
+X509 *cv_cert_x509(const struct cv_cert *c);
+
+/* New STACK_OF(X509) holding references to l's certificates (l may be
+ * NULL: empty stack).  Free with OSSL_STACK_OF_X509_free semantics. */
+STACK_OF(X509) *cv_certs_stack(const struct cv_certs *l);
+
+#endif

@@ -1,0 +1,213 @@
+#!/bin/sh
+# pki.sh DIR REALM - build the test PKI used by the integration tests and
+# the demo, with nothing but the openssl command line tool.
+#
+# Layout of DIR (all PEM unless noted):
+#   root.{crt,key}          self-signed root CA
+#   ca.{crt,key}            issuing (intermediate) CA, signed by root
+#   anchors.pem             trust anchors bundle (root only)
+#   pool.pem                intermediates (ca.crt)
+#   chain.pem               ca.crt + root.crt
+#   kdc.{crt,key}           KDC: EKU id-pkinit-KPKdc + serverAuth,
+#                           SAN id-pkinit-san krbtgt/REALM@REALM + dNSName
+#   alice.{crt,key}         RSA-2048, UPN alice@example.test, EKU Smart
+#                           Card Logon + clientAuth
+#   alice-ec.{crt,key}      ECDSA P-256, same UPN and EKU
+#   alice.p12 alice.p12.pass  PKCS#12 of alice and its passphrase file
+#   bob.{crt,key}           no UPN (for certificate-to-account mappings)
+#   server.{crt,key}        serverAuth only (wrong EKU for logon)
+#   carol.{crt,key}         UPN naming another account: dave@example.test
+#   kuenc.{crt,key}         keyUsage without digitalSignature (cannot sign
+#                           an AuthPack legitimately)
+#   rogue-ca.{crt,key}      a separate, untrusted CA
+#   rogue.{crt,key}         alice's UPN, issued by rogue-ca
+#
+# When PKI_OCSP_URL / PKI_CRL_URL are set, the end-entity certificates get
+# AIA (OCSP) / CDP extensions pointing there.
+#
+# Idempotent: when DIR/.complete exists nothing is done.
+set -eu
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 DIR REALM" >&2
+	exit 2
+fi
+dir=$1
+realm=$2
+[ -f "$dir/.complete" ] && exit 0
+mkdir -p "$dir"
+cd "$dir"
+umask 077
+
+days=3650
+ocsp=${PKI_OCSP_URL:-}
+crl=${PKI_CRL_URL:-}
+
+# Revocation pointers, when asked for.
+rev=""
+if [ -n "$ocsp" ]; then
+	rev="authorityInfoAccess = OCSP;URI:$ocsp"
+fi
+if [ -n "$crl" ]; then
+	rev="$rev
+crlDistributionPoints = URI:$crl"
+fi
+
+# Extensions every end-entity user certificate carries.
+user="basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = 1.3.6.1.4.1.311.20.2.2,clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+$rev"
+
+cat > ext.cnf <<CNF
+[ca_root]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+
+[ca_int]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[kdc]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = 1.3.6.1.5.2.3.5,serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = @kdc_san
+$rev
+
+[kdc_san]
+otherName.1 = 1.3.6.1.5.2.2;SEQUENCE:kdc_princ_name
+DNS.1 = kdc.example.test
+DNS.2 = localhost
+
+# KRB5PrincipalName (RFC 4556 section 3.2.2) for krbtgt/REALM@REALM.
+[kdc_princ_name]
+realm = EXP:0,GENSTR:$realm
+principal_name = EXP:1,SEQUENCE:kdc_principal_seq
+
+[kdc_principal_seq]
+name_type = EXP:0,INTEGER:2
+name_string = EXP:1,SEQUENCE:kdc_principals
+
+[kdc_principals]
+princ1 = GENSTR:krbtgt
+princ2 = GENSTR:$realm
+
+[alice]
+$user
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test,email:alice@example.test
+
+[bob]
+$user
+subjectAltName = email:bob@example.test
+
+[carol]
+$user
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:dave@example.test
+
+[kuenc]
+basicConstraints = CA:FALSE
+keyUsage = critical,keyEncipherment
+extendedKeyUsage = 1.3.6.1.4.1.311.20.2.2,clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:kuenc@example.test
+
+[server]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test,DNS:server.example.test
+$rev
+CNF
+
+subj_base="/DC=test/DC=example"
+
+rsa_key() {
+	[ -f "$1.key" ] || openssl genpkey -algorithm RSA \
+	    -pkeyopt rsa_keygen_bits:2048 -out "$1.key" 2>/dev/null
+}
+
+ec_key() {
+	[ -f "$1.key" ] || openssl genpkey -algorithm EC \
+	    -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null
+}
+
+serial() {
+	# Random positive 63-bit serials, as RFC 5280 section 4.1.2.2 advises.
+	printf '0x%s' "$(openssl rand -hex 8 | sed 's/^./7/')"
+}
+
+# issue NAME CA SUBJECT SECTION
+issue() {
+	openssl req -new -key "$1.key" -subj "$3" -out "$1.csr"
+	openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" \
+	    -set_serial "$(serial)" -days "$days" -sha256 \
+	    -extfile ext.cnf -extensions "$4" -out "$1.crt" 2>/dev/null
+	rm -f "$1.csr"
+}
+
+# self_signed NAME SUBJECT SECTION
+self_signed() {
+	# x509 -req -signkey self-signs with an explicit extension section.
+	openssl req -new -key "$1.key" -subj "$2" -out "$1.csr"
+	openssl x509 -req -in "$1.csr" -signkey "$1.key" -days "$days" \
+	    -sha256 -set_serial "$(serial)" -extfile ext.cnf \
+	    -extensions "$3" -out "$1.crt" 2>/dev/null
+	rm -f "$1.csr"
+}
+
+rsa_key root
+self_signed root "$subj_base/O=PKINIT Test/CN=PKINIT Test Root CA" ca_root
+rsa_key ca
+issue ca root "$subj_base/O=PKINIT Test/CN=PKINIT Test Issuing CA" ca_int
+
+rsa_key kdc
+issue kdc ca "$subj_base/O=PKINIT Test/CN=kdc.example.test" kdc
+
+rsa_key alice
+issue alice ca "$subj_base/OU=Users/CN=alice" alice
+ec_key alice-ec
+issue alice-ec ca "$subj_base/OU=Users/CN=alice-ec" alice
+rsa_key bob
+issue bob ca "$subj_base/OU=Users/CN=bob" bob
+rsa_key server
+issue server ca "$subj_base/OU=Servers/CN=server.example.test" server
+rsa_key carol
+issue carol ca "$subj_base/OU=Users/CN=carol" carol
+rsa_key kuenc
+issue kuenc ca "$subj_base/OU=Users/CN=kuenc" kuenc
+
+rsa_key rogue-ca
+self_signed rogue-ca "/O=Rogue/CN=Rogue CA" ca_root
+rsa_key rogue
+issue rogue rogue-ca "/O=Rogue/CN=alice" alice
+
+cp root.crt anchors.pem
+cp ca.crt pool.pem
+cat ca.crt root.crt > chain.pem
+
+# PKCS#12 with the passphrase in a file (pkinit_identity PKCS12:...).
+openssl rand -hex 12 > alice.p12.pass
+openssl pkcs12 -export -inkey alice.key -in alice.crt -certfile ca.crt \
+    -name alice -passout "file:alice.p12.pass" -out alice.p12
+
+openssl verify -CAfile anchors.pem -untrusted pool.pem \
+    kdc.crt alice.crt alice-ec.crt bob.crt server.crt carol.crt kuenc.crt \
+    >/dev/null
+if openssl verify -CAfile anchors.pem -untrusted pool.pem rogue.crt \
+    >/dev/null 2>&1; then
+	echo "pki.sh: rogue.crt unexpectedly verifies" >&2
+	exit 1
+fi
+chmod 644 ./*.crt ./*.pem
+touch .complete

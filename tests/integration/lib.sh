@@ -127,6 +127,17 @@ write_conf() {
 	} >"$f"
 }
 
+# wait_file_match FILE EXTENDED-REGEX SECONDS: until FILE has a match.
+wait_file_match() {
+	i=0
+	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
+		[ $i -ge $(($3 * 10)) ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 0
+}
+
 # wait_udp HOST PORT: until the KDC answers (5 s at most).
 wait_udp() {
 	i=0

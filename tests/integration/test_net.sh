@@ -31,11 +31,7 @@ expect_match "-V prints the version" "$("$KDC_BIN" -V)" "^pkinit-kdc [0-9]"
 # ---- start -------------------------------------------------------------
 probe notify "$NOTIFY" 60 >"$TEST_TMP/notify.log" &
 track_pid $!
-i=0
-while ! grep -q listening "$TEST_TMP/notify.log" 2>/dev/null && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_file_match "$TEST_TMP/notify.log" listening 5
 NOTIFY_SOCKET="$NOTIFY" kdc_start "$CONF" -P "$PIDF"
 if wait_udp 127.0.0.1 "$PORT"; then
 	pass "daemon answers on 127.0.0.1:$PORT"
@@ -115,7 +111,7 @@ GOOD="$TEST_TMP/good.conf"
 cp "$CONF" "$GOOD"
 sed 's/^\[realms\]/[realms\n/' "$GOOD" >"$CONF"     # unbalanced section header
 kill -HUP "$KDC_PID"
-sleep 0.5
+wait_file_match "$TEST_TMP/kdc.log" "reload failed" 5
 expect_match "SIGHUP with a broken config logs reload failed with file:line" \
 	"$(cat "$TEST_TMP/kdc.log")" "reload failed: $CONF:[0-9]+: "
 expect_match "still serving after a failed reload" "$(probe udp 127.0.0.1 "$PORT")" "$KRBERR"
@@ -138,11 +134,7 @@ PORT=$PORT2
 probe hold 127.0.0.1 "$PORT" 20 >"$TEST_TMP/hold.log" &
 HOLD=$!
 track_pid $HOLD
-i=0
-while ! grep -q open "$TEST_TMP/hold.log" 2>/dev/null && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_file_match "$TEST_TMP/hold.log" open 5
 start=$(date +%s)
 kill -TERM "$KDC_PID"
 if wait_exit "$KDC_PID" 3; then
@@ -155,7 +147,7 @@ wait $HOLD 2>/dev/null
 expect_match "idle client saw its connection closed" "$(cat "$TEST_TMP/hold.log")" "closed"
 [ ! -e "$PIDF" ] && pass "pid file removed at exit" || fail "pid file left behind"
 
-sleep 0.2
+wait_file_match "$TEST_TMP/notify.log" STOPPING 3
 notes=$(cat "$TEST_TMP/notify.log")
 expect_match "sd_notify READY=1" "$notes" "^READY=1"
 expect_match "sd_notify RELOADING=1" "$notes" "^RELOADING=1 MONOTONIC_USEC=[0-9]+"
@@ -166,7 +158,7 @@ write_conf "$CONF" "$PORT" "kdc_max_tcp_connections = 2"
 ABS="@pkinit-kdc-test-$$"
 probe notify "$ABS" 10 >"$TEST_TMP/notify2.log" &
 track_pid $!
-sleep 0.3
+wait_file_match "$TEST_TMP/notify2.log" listening 5
 NOTIFY_SOCKET="$ABS" "$KDC_BIN" -c "$CONF" -P "$PIDF" 2>>"$TEST_TMP/kdc.stderr"
 rc=$?
 [ $rc -eq 0 ] && pass "daemon mode: parent exits 0 once serving" || fail "daemon mode: exit $rc"
@@ -178,6 +170,7 @@ else
 	fail "daemon mode: no running daemon in pid file"
 fi
 expect_match "daemon mode: serving" "$(probe udp 127.0.0.1 "$PORT")" "$KRBERR"
+wait_file_match "$TEST_TMP/notify2.log" READY 3
 expect_match "daemon mode: READY=1 on an abstract socket" "$(cat "$TEST_TMP/notify2.log")" "^READY=1"
 PORT3=$(free_port)
 write_conf "$TEST_TMP/other.conf" "$PORT3"
@@ -190,12 +183,14 @@ expect_match "second daemon names the running pid" "$out" "already running as pi
 # least recently active one and is served.
 probe hold 127.0.0.1 "$PORT" 10 >"$TEST_TMP/holdA.log" &
 track_pid $!
-sleep 0.3
+wait_file_match "$TEST_TMP/holdA.log" open 5
+sleep 0.1
 probe hold ::1 "$PORT" 10 >"$TEST_TMP/holdB.log" &
 track_pid $!
-sleep 0.3
+wait_file_match "$TEST_TMP/holdB.log" open 5
+sleep 0.1
 expect_match "connection limit: a new client is served" "$(probe tcp 127.0.0.1 "$PORT")" "$KRBERR"
-sleep 0.3
+wait_file_match "$TEST_TMP/holdA.log" closed 3
 expect_match "connection limit: the oldest idle connection was closed" \
 	"$(cat "$TEST_TMP/holdA.log")" "closed"
 expect_no_match "connection limit: the newer idle connection stays" \

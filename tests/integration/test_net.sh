@@ -97,6 +97,30 @@ expect_match "TCP KRB-ERROR message gets KRB_AP_ERR_MSG_TYPE" \
 	"$(probe tcp 127.0.0.1 "$PORT" error)" "error-code=40"
 expect_match "served after garbage" "$(probe tcp 127.0.0.1 "$PORT")" "$KRBERR"
 
+# ---- a real client: MIT kinit reads our KRB-ERROR over UDP and TCP ----------
+if command -v kinit >/dev/null 2>&1; then
+	for pref in 1465 1; do
+		cat >"$TEST_TMP/krb5.conf" <<EOT
+[libdefaults]
+	default_realm = EXAMPLE.TEST
+	dns_lookup_kdc = false
+	dns_lookup_realm = false
+	udp_preference_limit = $pref
+[realms]
+	EXAMPLE.TEST = {
+		kdc = 127.0.0.1:$PORT
+	}
+EOT
+		[ $pref -eq 1 ] && proto=TCP || proto=UDP
+		out=$(KRB5_CONFIG="$TEST_TMP/krb5.conf" KRB5CCNAME="FILE:$TEST_TMP/cc" \
+			KRB5_TRACE=/dev/stdout timeout 20 kinit alice@EXAMPLE.TEST </dev/null 2>&1)
+		expect_match "MIT kinit over $proto: request sent over $proto" "$out" "Sending (initial )?$proto request"
+		expect_match "MIT kinit over $proto: decodes our KRB-ERROR" "$out" "Received error from KDC: -1765328324/Generic error"
+	done
+else
+	echo "# kinit not installed: MIT client check not run"
+fi
+
 out=$(probe hold 127.0.0.1 "$PORT" 8)
 expect_match "idle TCP connection closed after kdc_tcp_idle_timeout" "$out" "closed"
 

@@ -164,8 +164,8 @@ main(int argc, char **argv)
 		return EXIT_STARTUP;
 	}
 	if (server_new(config_path, &srv, err, sizeof(err)) != 0) {
+		/* Logging is not configured yet: the terminal is all we have. */
 		fprintf(stderr, "%s\n", err);
-		log_msg(LOG_LVL_ERR, "%s", err);
 		rc = EXIT_CONFIG;
 		goto out;
 	}

@@ -21,9 +21,9 @@ Subcommands:
                                     every message received, one per line
     freeport                        a port free for UDP and TCP on 127.0.0.1
                                     and ::1
-KIND is asreq (default), tgsreq, garbage, error (a KRB-ERROR) or big (a
-request whose reply is larger than a datagram may carry is not built
-here; 'big' is an AS-REQ of about 3000 octets).
+KIND is asreq (default), tgsreq, garbage (an HTTP request line), error (a
+KRB-ERROR, which is not a request) or big (an AS-REQ padded to about 3000
+octets).
 """
 import socket
 import struct

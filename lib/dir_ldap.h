@@ -46,6 +46,7 @@ struct dir_search;
 #define DIR_MAX_ATTRS 32             /* attributes requested / kept per entry */
 #define DIR_MAX_VALUES 1024          /* values kept per attribute */
 #define DIR_PASSWORD_MAX 1024        /* bytes of the bind password file */
+#define DIR_MAX_MESSAGE (8u << 20)   /* bytes of one LDAP message received */
 
 struct dir_settings {
 	/* ldap://host[:port]/, ldaps://host[:port]/, ldapi://path/ */

@@ -17,14 +17,13 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dispatch.h"
+#include "net.h"
 #include "server.h"
 
 #define HANDLER_SLOTS 32      /* APPLICATION tags 0..30 fit */
@@ -153,22 +152,6 @@ msg_type_name(int t)
 		return "KRB-ERROR";
 	}
 	return NULL;
-}
-
-static void
-format_addr(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
-{
-	char host[INET6_ADDRSTRLEN + 16], port[8];
-
-	if (sa == NULL || getnameinfo(sa, len, host, sizeof(host), port,
-	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-		snprintf(out, outlen, "unknown");
-		return;
-	}
-	if (sa->sa_family == AF_INET6)
-		snprintf(out, outlen, "[%s]:%s", host, port);
-	else
-		snprintf(out, outlen, "%s:%s", host, port);
 }
 
 static double
@@ -443,7 +426,11 @@ req_start(struct kdc_server *srv, const uint8_t *msg, size_t len,
 		    h->msg_type);
 	else
 		snprintf(h->type_name, sizeof(h->type_name), "unknown");
-	format_addr(h->src.peer, h->src.peer_len, h->addr, sizeof(h->addr));
+	if (h->src.peer != NULL)
+		net_addr_str(h->src.peer, h->src.peer_len, h->addr,
+		    sizeof(h->addr));
+	else
+		snprintf(h->addr, sizeof(h->addr), "unknown");
 	h->log.id = log_next_request_id();
 	h->log.proto = src->proto;
 	h->log.client_addr = h->addr;

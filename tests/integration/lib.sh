@@ -90,6 +90,8 @@ test_finish() {
 	exit 0
 }
 
+# Foreground use only: start background clients as `python3 "$PROBE" ... &`
+# so that $! is the client itself and the EXIT trap can stop it.
 probe() {
 	python3 "$PROBE" "$@"
 }

@@ -29,7 +29,7 @@ out=$("$KDC_BIN" -x 2>&1)
 expect_match "-V prints the version" "$("$KDC_BIN" -V)" "^pkinit-kdc [0-9]"
 
 # ---- start -------------------------------------------------------------
-probe notify "$NOTIFY" 60 >"$TEST_TMP/notify.log" &
+python3 "$PROBE" notify "$NOTIFY" 60 >"$TEST_TMP/notify.log" &
 track_pid $!
 wait_file_match "$TEST_TMP/notify.log" listening 5
 NOTIFY_SOCKET="$NOTIFY" kdc_start "$CONF" -P "$PIDF"
@@ -155,7 +155,7 @@ expect_match "old UDP port closed" "$(probe udp 127.0.0.1 "$PORT")" "^(timeout|e
 PORT=$PORT2
 
 # ---- stop --------------------------------------------------------------------
-probe hold 127.0.0.1 "$PORT" 20 >"$TEST_TMP/hold.log" &
+python3 "$PROBE" hold 127.0.0.1 "$PORT" 20 >"$TEST_TMP/hold.log" &
 HOLD=$!
 track_pid $HOLD
 wait_file_match "$TEST_TMP/hold.log" open 5
@@ -180,7 +180,7 @@ expect_match "sd_notify STOPPING=1" "$notes" "^STOPPING=1"
 # ---- daemon mode, abstract notify socket, pid file exclusivity ------------------
 write_conf "$CONF" "$PORT" "kdc_max_tcp_connections = 2"
 ABS="@pkinit-kdc-test-$$"
-probe notify "$ABS" 10 >"$TEST_TMP/notify2.log" &
+python3 "$PROBE" notify "$ABS" 10 >"$TEST_TMP/notify2.log" &
 track_pid $!
 wait_file_match "$TEST_TMP/notify2.log" listening 5
 NOTIFY_SOCKET="$ABS" "$KDC_BIN" -c "$CONF" -P "$PIDF" 2>>"$TEST_TMP/kdc.stderr"
@@ -205,11 +205,11 @@ expect_match "second daemon names the running pid" "$out" "already running as pi
 
 # Connection limit: with two idle connections open, a third evicts the
 # least recently active one and is served.
-probe hold 127.0.0.1 "$PORT" 10 >"$TEST_TMP/holdA.log" &
+python3 "$PROBE" hold 127.0.0.1 "$PORT" 10 >"$TEST_TMP/holdA.log" &
 track_pid $!
 wait_file_match "$TEST_TMP/holdA.log" open 5
 sleep 0.1
-probe hold ::1 "$PORT" 10 >"$TEST_TMP/holdB.log" &
+python3 "$PROBE" hold ::1 "$PORT" 10 >"$TEST_TMP/holdB.log" &
 track_pid $!
 wait_file_match "$TEST_TMP/holdB.log" open 5
 sleep 0.1

@@ -320,8 +320,8 @@ on_search(void *arg, const struct kerr *err, const struct dir_entries *res)
 
 	lk->search = NULL;
 	if (err->code != 0 && res->overflow) {
-		kerr_set(&e, KDC_ERR_PRINCIPAL_NOT_UNIQUE, "%s: more than %zu "
-		    "accounts match", filter, res->n);
+		kerr_set(&e, KDC_ERR_PRINCIPAL_NOT_UNIQUE, "%s: more accounts "
+		    "match than the directory entry limit", filter);
 	} else if (err->code != 0) {
 		e = *err;
 	} else if (res->n == 0) {

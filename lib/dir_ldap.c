@@ -185,8 +185,13 @@ complete(struct dir_search *s, kerr_t code, const char *fmt, ...)
 	va_start(ap, fmt);
 	kerr_vset(&s->err, code, fmt, ap);
 	va_end(ap);
-	if (code != 0)
+	if (code != 0) {
+		int overflow = s->res.overflow;
+
+		/* Partial results are never handed out with an error. */
 		dir_entries_clear(&s->res);
+		s->res.overflow = overflow;
+	}
 	list_push(&d->done, s, W_DONE);
 	loop_timer_arm(d->kick, 0);
 }
@@ -323,7 +328,9 @@ start_bind(struct dir *d)
 		/* SASL EXTERNAL takes one round trip with no credentials;
 		 * the server authenticates the peer of the ldapi:// socket
 		 * (RFC 4422 appendix A). */
-		rc = ldap_sasl_bind(d->ld, NULL, "EXTERNAL", NULL, NULL, NULL,
+		cred.bv_val = (char *)"";   /* empty initial response: */
+		cred.bv_len = 0;            /* authorize as ourselves */
+		rc = ldap_sasl_bind(d->ld, NULL, "EXTERNAL", &cred, NULL, NULL,
 		    &msgid);
 	} else if (d->bind_dn != NULL) {
 		cred.bv_val = d->password;

@@ -13,6 +13,10 @@
  * Results are untrusted input: sizes of values, attribute and value counts
  * and entry counts are bounded, values are kept binary-safe and string
  * accessors check UTF-8.  No LDAP type appears here.
+ *
+ * libldap writes to its socket with send(2) without MSG_NOSIGNAL: the
+ * process must ignore SIGPIPE (the daemon does), or a server closing the
+ * connection first kills it.
  */
 #ifndef PKINIT_KDC_DIR_LDAP_H
 #define PKINIT_KDC_DIR_LDAP_H

@@ -161,6 +161,7 @@ wait_up() {
 do_start() {
 	d=$1; shift
 	slapd=$(find_slapd)
+	setsid=$(command -v setsid 2>/dev/null || true)
 	[ -n "$slapd" ] && [ -x "$slapd" ] || die "slapd not found"
 	mkdir -p "$d"
 	d=$(cd "$d" && pwd)
@@ -168,7 +169,7 @@ do_start() {
 		die "already running in $d"
 	fi
 	if [ ! -f "$d/configured" ]; then
-		[ -f "$d/rootpw" ] || echo "secret-$$" > "$d/rootpw"
+		[ -f "$d/rootpw" ] || (umask 077; echo "secret-$$" > "$d/rootpw")
 		mkdir -p "$d/db"
 		case "$style" in
 		ldif) write_config_ldif "$d" ;;
@@ -187,9 +188,13 @@ do_start() {
 		port=$(cat "$d/port")
 		uri="ldap://127.0.0.1:$port/"
 		rm -f "$d/ldapi"
-		# -d 0 keeps slapd in the foreground so that its pid is ours.
-		"$slapd" $(cfg_args "$d") -h "$uri $(ldapi_uri "$d")" -d 0 \
-			</dev/null >> "$d/log" 2>&1 &
+		# -d 0 keeps slapd in the foreground so that its pid is ours;
+		# setsid (which does not fork here: a background job of a
+		# non-interactive shell leads no group) puts it in a session of
+		# its own, so a test runner that kills its child's process
+		# group does not take slapd with it.
+		$setsid "$slapd" $(cfg_args "$d") -h "$uri $(ldapi_uri "$d")" \
+			-d 0 </dev/null >> "$d/log" 2>&1 &
 		echo $! > "$d/pid"
 		if wait_up "$d" "$uri"; then
 			echo "$uri" > "$d/uri"

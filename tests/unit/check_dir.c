@@ -837,6 +837,85 @@ START_TEST(test_live_cancel_and_bounds)
 }
 END_TEST
 
+struct schema_check {
+	struct waiter w;
+	int sam, upn, altsec, user_aux, computer;
+};
+
+static void
+on_schema(void *arg, const struct kerr *err, const struct dir_entries *res)
+{
+	struct schema_check *c = arg;
+	const struct dir_attr *at, *oc;
+	size_t i;
+
+	c->w.done = 1;
+	c->w.err = *err;
+	loop_break(c->w.loop);
+	if (err->code != 0 || res->n != 1)
+		return;
+	at = dir_entry_attr(&res->v[0], "attributeTypes");
+	oc = dir_entry_attr(&res->v[0], "objectClasses");
+	for (i = 0; at != NULL && i < at->n_vals; i++) {
+		const char *v = dir_value_string(at, i);
+
+		if (v == NULL)
+			continue;
+		if (strstr(v, "1.2.840.113556.1.4.221 NAME 'sAMAccountName'") &&
+		    strstr(v, "EQUALITY caseIgnoreMatch"))
+			c->sam = 1;
+		if (strstr(v, "1.2.840.113556.1.4.656 NAME 'userPrincipalName'") &&
+		    strstr(v, "EQUALITY caseIgnoreMatch"))
+			c->upn = 1;
+		if (strstr(v, "1.2.840.113556.1.4.867 NAME "
+		    "'altSecurityIdentities'") && !strstr(v, "SINGLE-VALUE"))
+			c->altsec = 1;
+	}
+	for (i = 0; oc != NULL && i < oc->n_vals; i++) {
+		const char *v = dir_value_string(oc, i);
+
+		if (v == NULL)
+			continue;
+		if (strstr(v, "1.2.840.113556.1.5.9 NAME 'user'") &&
+		    strstr(v, "AUXILIARY"))
+			c->user_aux = 1;
+		if (strstr(v, "1.2.840.113556.1.3.30 NAME 'computer'") &&
+		    strstr(v, "SUP user"))
+			c->computer = 1;
+	}
+}
+
+/* The server's subschema shows our definitions with AD's OIDs. */
+START_TEST(test_live_schema)
+{
+	struct loop *l = loop_new();
+	struct dir *d = live_dir(l, srv_uri, NULL, 5);
+	struct schema_check c;
+	struct kerr e;
+	static const char *const attrs[] = { "attributeTypes",
+	    "objectClasses", NULL };
+	char cmd[1024], out[256];
+
+	memset(&c, 0, sizeof(c));
+	c.w.loop = l;
+	ck_assert_ptr_nonnull(dir_search(d, "cn=Subschema", DIR_SCOPE_BASE,
+	    "(objectClass=subschema)", attrs, on_schema, &c, &e));
+	wait_for(&c.w, 5000);
+	ck_assert_msg(c.w.err.code == 0, "%s", c.w.err.msg);
+	ck_assert(c.sam && c.upn && c.altsec && c.user_aux && c.computer);
+	dir_free(d);
+	loop_free(l);
+
+	/* The slapd.conf form of the schema loads the sample data too. */
+	snprintf(cmd, sizeof(cmd), "SLAPD_CONFIG=conf sh %s/tests/integration/"
+	    "slapd.sh start %s/conf-style %s/conf/sample.ldif && sh "
+	    "%s/tests/integration/slapd.sh stop %s/conf-style", top_srcdir(),
+	    srv_dir, top_srcdir(), top_srcdir(), srv_dir);
+	ck_assert_msg(run_cmd(cmd, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(strncmp(out, "ldap://127.0.0.1:", 17) == 0, "%s", out);
+}
+END_TEST
+
 static int
 have_slapd(void)
 {
@@ -881,6 +960,7 @@ main(void)
 		tcase_add_test(live, test_live_external);
 		tcase_add_test(live, test_live_bad_password);
 		tcase_add_test(live, test_live_cancel_and_bounds);
+		tcase_add_test(live, test_live_schema);
 		suite_add_tcase(s, live);
 	} else {
 		printf("slapd not found: live directory tests skipped\n");

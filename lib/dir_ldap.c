@@ -413,7 +413,9 @@ resolve_uri(struct dir *d)
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	/* No AI_ADDRCONFIG: it hides 127.0.0.1 / ::1 on hosts whose only
+	 * interface is loopback, and the directory is often local. */
+	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%d", lud->lud_port ? lud->lud_port :
 	    LDAP_PORT);
 	rc = getaddrinfo(lud->lud_host && lud->lud_host[0] ? lud->lud_host :

@@ -14,6 +14,13 @@
  * and entry counts are bounded, values are kept binary-safe and string
  * accessors check UTF-8.  No LDAP type appears here.
  *
+ * Transport: ldapi:// (the usual choice, with SASL EXTERNAL: a local
+ * socket needs no password) and ldap:// (meant for loopback or a trusted
+ * network).  ldaps:// and StartTLS are refused for now: libldap's TLS
+ * handshake blocks.  Failover tries the URIs in order on every new
+ * connection, so a first server that hangs (rather than refuses) costs one
+ * timeout per connection attempt.
+ *
  * libldap writes to its socket with send(2) without MSG_NOSIGNAL: the
  * process must ignore SIGPIPE (the daemon does), or a server closing the
  * connection first kills it.

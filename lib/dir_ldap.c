@@ -85,6 +85,7 @@ struct dir {
 	char *bind_dn;
 	char *password;
 	size_t password_len;
+	char *tls_ca_file;
 	int external;
 	unsigned int timeout_ms, max_outstanding, max_entries;
 	size_t max_value;
@@ -351,6 +352,38 @@ start_bind(struct dir *d)
 
 static void on_io(int fd, int what, void *arg);
 
+/*
+ * TLS for ldaps://.  libldap offers no way to step a client handshake
+ * from an event loop, so this is the one place that blocks: at most the
+ * timeout, once per new connection.  The server certificate must chain
+ * to tls_ca_file (or the system store) and name the host of the URI.
+ */
+static int
+start_tls(struct dir *d)
+{
+	struct timeval tv;
+	int demand = LDAP_OPT_X_TLS_DEMAND, zero = 0, rc;
+	char *diag = NULL;
+
+	tv.tv_sec = d->timeout_ms / 1000;
+	tv.tv_usec = (d->timeout_ms % 1000) * 1000;
+	ldap_set_option(d->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+	ldap_set_option(d->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+	if (d->tls_ca_file != NULL)
+		ldap_set_option(d->ld, LDAP_OPT_X_TLS_CACERTFILE,
+		    d->tls_ca_file);
+	/* Per-connection options take effect only in a new context. */
+	ldap_set_option(d->ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
+	rc = ldap_install_tls(d->ld);
+	if (rc == LDAP_SUCCESS)
+		return 0;
+	ldap_get_option(d->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	uri_failed(d, "TLS: %s%s%s", ldap_err2string(rc), diag ? ": " : "",
+	    diag ? diag : "");
+	ldap_memfree(diag);
+	return -1;
+}
+
 static void
 socket_connected(struct dir *d)
 {
@@ -373,6 +406,8 @@ socket_connected(struct dir *d)
 	ldap_set_option(d->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
 	ldap_set_option(d->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
 	ldap_set_option(d->ld, LDAP_OPT_RESTART, LDAP_OPT_OFF);
+	if (strncasecmp(uri, "ldaps:", 6) == 0 && start_tls(d) != 0)
+		return;
 	start_bind(d);
 }
 
@@ -417,7 +452,7 @@ resolve_uri(struct dir *d)
 	 * interface is loopback, and the directory is often local. */
 	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%d", lud->lud_port ? lud->lud_port :
-	    LDAP_PORT);
+	    strcasecmp(lud->lud_scheme, "ldaps") == 0 ? LDAPS_PORT : LDAP_PORT);
 	rc = getaddrinfo(lud->lud_host && lud->lud_host[0] ? lud->lud_host :
 	    "localhost", port, &hints, &res);
 	if (rc != 0) {
@@ -994,9 +1029,10 @@ check_uri(const char *uri, int external, struct kerr *err)
 		return kerr_set(err, KRB_ERR_GENERIC, "%s: not an LDAP URI",
 		    uri);
 	if (strcasecmp(lud->lud_scheme, "ldap") != 0 &&
+	    strcasecmp(lud->lud_scheme, "ldaps") != 0 &&
 	    strcasecmp(lud->lud_scheme, "ldapi") != 0)
-		ret = kerr_set(err, KRB_ERR_GENERIC, "%s: only ldap:// and "
-		    "ldapi:// are supported", uri);
+		ret = kerr_set(err, KRB_ERR_GENERIC, "%s: only ldap://, "
+		    "ldaps:// and ldapi:// are supported", uri);
 	else if (external && strcasecmp(lud->lud_scheme, "ldapi") != 0)
 		ret = kerr_set(err, KRB_ERR_GENERIC, "%s: SASL EXTERNAL needs "
 		    "ldapi://", uri);
@@ -1062,6 +1098,9 @@ dir_new(struct loop *l, const struct dir_settings *s, struct kerr *err)
 		if (read_password(d, s->bind_password_file, err) != 0)
 			goto fail;
 	}
+	if (s->tls_ca_file != NULL &&
+	    (d->tls_ca_file = dup_bounded(s->tls_ca_file, 4096)) == NULL)
+		goto nomem;
 	d->conn_timer = loop_timer_new(l, on_conn_timer, d);
 	d->kick = loop_timer_new(l, on_kick, d);
 	if (d->conn_timer == NULL || d->kick == NULL)
@@ -1103,6 +1142,7 @@ dir_free(struct dir *d)
 		free(d->uris[i]);
 	free(d->base_dn);
 	free(d->bind_dn);
+	free(d->tls_ca_file);
 	sec_free(d->password, d->password_len);
 	free(d);
 }

@@ -15,9 +15,11 @@
  * accessors check UTF-8.  No LDAP type appears here.
  *
  * Transport: ldapi:// (the usual choice, with SASL EXTERNAL: a local
- * socket needs no password) and ldap:// (meant for loopback or a trusted
- * network).  ldaps:// and StartTLS are refused for now: libldap's TLS
- * handshake blocks.  Failover tries the URIs in order on every new
+ * socket needs no password), ldaps:// (server certificate verified against
+ * tls_ca_file or the system store, host name checked) and ldap:// (for
+ * loopback or a trusted network).  The TLS handshake of ldaps:// is the
+ * one blocking step (libldap cannot drive it from an event loop): bounded
+ * by the timeout, once per new connection.  StartTLS is not used.  Failover tries the URIs in order on every new
  * connection, so a first server that hangs (rather than refuses) costs one
  * timeout per connection attempt.
  *
@@ -45,12 +47,14 @@ struct dir_search;
 #define DIR_PASSWORD_MAX 1024        /* bytes of the bind password file */
 
 struct dir_settings {
-	const char *uris[DIR_MAX_URIS];  /* ldap://host[:port]/ or ldapi://path/ */
+	const char *uris[DIR_MAX_URIS];  /* ldap[s]://host[:port]/, ldapi://path/ */
 	size_t n_uris;
 	const char *base_dn;             /* default search base */
 	const char *bind_dn;             /* simple bind; NULL: anonymous */
 	const char *bind_password_file;  /* read once by dir_new, then wiped */
 	int sasl_external;               /* SASL EXTERNAL instead (ldapi://) */
+	const char *tls_ca_file;         /* ldaps:// trust anchors; NULL: the
+					    system store / ldap.conf */
 	unsigned int timeout_s;          /* per search and per connect; 0: 10 */
 	unsigned int max_outstanding;    /* queued + sent searches; 0: 256 */
 	unsigned int max_entries;        /* entries per search; 0: 100 */

@@ -7,7 +7,11 @@
 #                                 answers.  Starting DIR again reuses its
 #                                 port and data (restart on the same port).
 #   slapd.sh stop DIR             stop it (the data stays in DIR).
-#   slapd.sh uri DIR / ldapi DIR  print the TCP / ldapi:// URI.
+#   slapd.sh uri DIR / ldapi DIR / ldaps DIR
+#                                 print the ldap://, ldapi:// or ldaps://
+#                                 URI (ldaps only when openssl(1) exists:
+#                                 DIR/ca.pem is then the CA that issued the
+#                                 server certificate for 127.0.0.1).
 #
 # DIR holds everything: slapd.d/ (cn=config) or slapd.conf, db/, port,
 # pid, log, rootpw (the rootdn password, for tests to bind with).
@@ -53,6 +57,40 @@ ldapi_uri() {
 	printf 'ldapi://%s/' "$(printf '%s' "$1/ldapi" | sed 's|%|%25|g; s|/|%2F|g; s| |%20|g')"
 }
 
+# A throw-away CA and a server certificate for 127.0.0.1 (IP SAN).
+make_tls() {
+	d=$1
+	command -v openssl >/dev/null 2>&1 || return 0
+	(
+		umask 077
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days 7 \
+			-subj "/CN=slapd.sh test CA" \
+			-addext basicConstraints=critical,CA:TRUE \
+			-addext keyUsage=critical,keyCertSign,cRLSign &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-nodes -keyout "$d/server.key" -out "$d/server.csr" \
+			-subj "/CN=127.0.0.1" &&
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
+			> "$d/server.ext" &&
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
+			-CAkey "$d/ca.key" -CAcreateserial -days 7 \
+			-extfile "$d/server.ext" -out "$d/server.pem"
+	) >> "$d/log" 2>&1 || die "could not make test certificates"
+}
+
+tls_ldif() {
+	[ -f "$1/server.pem" ] || return 0
+	printf 'olcTLSCertificateFile: %s\nolcTLSCertificateKeyFile: %s\n' \
+		"$1/server.pem" "$1/server.key"
+}
+
+tls_conf() {
+	[ -f "$1/server.pem" ] || return 0
+	printf 'TLSCertificateFile %s\nTLSCertificateKeyFile %s\n' \
+		"$1/server.pem" "$1/server.key"
+}
+
 write_config_ldif() {
 	d=$1
 	cat > "$d/config.ldif" <<EOC
@@ -61,6 +99,7 @@ objectClass: olcGlobal
 cn: config
 olcPidFile: $d/slapd.pid
 olcLogLevel: none
+$(tls_ldif "$d")
 
 dn: cn=module{0},cn=config
 objectClass: olcModuleList
@@ -119,6 +158,7 @@ include $schema_dir/cosine.schema
 include $schema_dir/inetorgperson.schema
 include $top/conf/openldap/ad-kdc.schema
 pidfile $d/slapd.pid
+$(tls_conf "$d")
 modulepath $module_dir
 moduleload back_mdb
 sizelimit 500
@@ -171,6 +211,7 @@ do_start() {
 	if [ ! -f "$d/configured" ]; then
 		[ -f "$d/rootpw" ] || (umask 077; echo "secret-$$" > "$d/rootpw")
 		mkdir -p "$d/db"
+		make_tls "$d"
 		case "$style" in
 		ldif) write_config_ldif "$d" ;;
 		conf) write_config_conf "$d" ;;
@@ -187,13 +228,18 @@ do_start() {
 		[ -f "$d/port" ] || free_port > "$d/port"
 		port=$(cat "$d/port")
 		uri="ldap://127.0.0.1:$port/"
+		listen="$uri $(ldapi_uri "$d")"
+		if [ -f "$d/server.pem" ]; then
+			[ -f "$d/tlsport" ] || free_port > "$d/tlsport"
+			listen="$listen ldaps://127.0.0.1:$(cat "$d/tlsport")/"
+		fi
 		rm -f "$d/ldapi"
 		# -d 0 keeps slapd in the foreground so that its pid is ours;
 		# setsid (which does not fork here: a background job of a
 		# non-interactive shell leads no group) puts it in a session of
 		# its own, so a test runner that kills its child's process
 		# group does not take slapd with it.
-		$setsid "$slapd" $(cfg_args "$d") -h "$uri $(ldapi_uri "$d")" \
+		$setsid "$slapd" $(cfg_args "$d") -h "$listen" \
 			-d 0 </dev/null >> "$d/log" 2>&1 &
 		echo $! > "$d/pid"
 		if wait_up "$d" "$uri"; then
@@ -205,7 +251,7 @@ do_start() {
 		tries=$((tries + 1))
 		# The port may have been taken meanwhile; a restart must keep it.
 		[ $tries -lt 3 ] || die "slapd did not come up (see $d/log)"
-		[ -f "$d/uri" ] || rm -f "$d/port"
+		[ -f "$d/uri" ] || rm -f "$d/port" "$d/tlsport"
 	done
 }
 
@@ -225,12 +271,13 @@ do_stop() {
 }
 
 cmd=${1:-}
-[ $# -ge 2 ] || die "usage: $0 start DIR [LDIF...] | stop DIR | uri DIR | ldapi DIR"
+[ $# -ge 2 ] || die "usage: $0 start DIR [LDIF...] | stop DIR | uri|ldapi|ldaps DIR"
 shift
 case "$cmd" in
 start) do_start "$@" ;;
 stop) do_stop "$1" ;;
 uri) cat "$1/uri" ;;
 ldapi) ldapi_uri "$(cd "$1" && pwd)"; echo ;;
+ldaps) [ -f "$1/tlsport" ] && echo "ldaps://127.0.0.1:$(cat "$1/tlsport")/" ;;
 *) die "unknown command $cmd" ;;
 esac

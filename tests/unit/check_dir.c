@@ -293,9 +293,9 @@ START_TEST(test_settings)
 	memset(&s, 0, sizeof(s));
 	s.base_dn = "dc=example,dc=test";
 	s.n_uris = 1;
-	s.uris[0] = "ldaps://127.0.0.1/";
+	s.uris[0] = "http://127.0.0.1/";
 	ck_assert_ptr_null(dir_new(l, &s, &e));
-	ck_assert_ptr_nonnull(strstr(e.msg, "ldapi"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "LDAP URI"));
 	s.uris[0] = "ldap://127.0.0.1/";
 	s.sasl_external = 1;
 	ck_assert_ptr_null(dir_new(l, &s, &e));
@@ -323,6 +323,8 @@ static char srv_dir[256];
 static char srv_uri[256];
 static char srv_ldapi[512];
 static char srv_pwfile[300];
+static char srv_ldaps[256];
+static char srv_ca[300];
 
 static const char *
 top_srcdir(void)
@@ -397,6 +399,10 @@ srv_setup(void)
 	snprintf(cmd, sizeof(cmd), "sh %s/tests/integration/slapd.sh ldapi %s",
 	    top_srcdir(), srv_dir);
 	run_cmd(cmd, srv_ldapi, sizeof(srv_ldapi));
+	snprintf(cmd, sizeof(cmd), "sh %s/tests/integration/slapd.sh ldaps %s",
+	    top_srcdir(), srv_dir);
+	run_cmd(cmd, srv_ldaps, sizeof(srv_ldaps));
+	snprintf(srv_ca, sizeof(srv_ca), "%s/ca.pem", srv_dir);
 	snprintf(srv_pwfile, sizeof(srv_pwfile), "%s/rootpw", srv_dir);
 }
 
@@ -710,6 +716,47 @@ START_TEST(test_live_external)
 }
 END_TEST
 
+/* ldaps:// verifies the server against the configured CA. */
+START_TEST(test_live_tls)
+{
+	struct loop *l = loop_new();
+	struct waiter w = { .loop = l };
+	struct dir_settings s;
+	struct kerr e;
+	struct dir *d;
+
+	if (strncmp(srv_ldaps, "ldaps://", 8) != 0) {
+		printf("openssl missing: ldaps test skipped\n");
+		loop_free(l);
+		return;
+	}
+	memset(&s, 0, sizeof(s));
+	s.uris[s.n_uris++] = srv_ldaps;
+	s.base_dn = "dc=example,dc=test";
+	s.bind_dn = "cn=admin,dc=example,dc=test";
+	s.bind_password_file = srv_pwfile;
+	s.tls_ca_file = srv_ca;
+	s.timeout_s = 5;
+	d = dir_new(l, &s, &e);
+	ck_assert_msg(d != NULL, "%s", e.msg);
+	find(d, &w, DIR_KEY_SAM, "dave", -1, NULL);
+	ck_assert_msg(w.err.code == 0, "%s", w.err.msg);
+	ck_assert_ptr_null(w.acct->user_principal_name);
+	dir_account_free(w.acct);
+	dir_free(d);
+
+	/* Without our CA the certificate is not trusted: no connection. */
+	s.tls_ca_file = NULL;
+	d = dir_new(l, &s, &e);
+	ck_assert_msg(d != NULL, "%s", e.msg);
+	find(d, &w, DIR_KEY_SAM, "dave", -1, NULL);
+	ck_assert_int_eq(w.err.code, KDC_ERR_SVC_UNAVAILABLE);
+	ck_assert_msg(strstr(w.err.msg, "TLS") != NULL, "%s", w.err.msg);
+	dir_free(d);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_live_bad_password)
 {
 	struct loop *l = loop_new();
@@ -959,6 +1006,7 @@ main(void)
 		tcase_add_test(live, test_live_restart);
 		tcase_add_test(live, test_live_external);
 		tcase_add_test(live, test_live_bad_password);
+		tcase_add_test(live, test_live_tls);
 		tcase_add_test(live, test_live_cancel_and_bounds);
 		tcase_add_test(live, test_live_schema);
 		suite_add_tcase(s, live);

@@ -1,17 +1,10 @@
 /*
- * dir_ldap.c - the asynchronous LDAP engine: connection with failover,
- * bind, search queue, deadlines and result parsing.
+ * dir_ldap.c - the asynchronous LDAP engine: search queue, deadlines,
+ * result parsing, creation and teardown.  Connecting lives in dir_conn.c.
  *
- * Connections are made by us, not by libldap: a non-blocking connect(2)
- * watched with loop_io, then ldap_init_fd() hands the connected socket to
- * libldap.  That keeps every step of connecting visible to the event loop
- * (libldap's own connect may block) and lets us try each address of each
- * URI in turn.  Host names are resolved with getaddrinfo(3) when a
- * connection is made, which blocks on DNS: use addresses or names from
- * /etc/hosts for servers.  Binds (simple, or SASL EXTERNAL which needs one
- * round trip and no SASL library on the client) and searches are sent
- * with the asynchronous libldap calls and their answers collected with
- * ldap_result() and a zero timeout whenever the socket is readable.
+ * Searches are sent with the asynchronous libldap calls and their answers
+ * collected with ldap_result() and a zero timeout whenever the socket is
+ * readable.  Every value is copied out under the configured bounds.
  *
  * User callbacks run only from the "kick" timer, never from inside a
  * libldap call or from dir_search(), so callbacks may freely start and
@@ -22,98 +15,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <ldap.h>
 #include <openldap.h>
 
-#include "dir_ldap.h"
+#include "dir_int.h"
 #include "log.h"
 #include "loop.h"
 #include "secmem.h"
 
-#define DIR_MAX_ADDRS 8
-#define LDAPI_DEFAULT_PATH "/var/run/slapd/ldapi"
-
-enum conn_state {
-	CS_IDLE,         /* no connection, none being made */
-	CS_CONNECTING,   /* TCP / unix connect in progress */
-	CS_BINDING,      /* connected, bind sent */
-	CS_READY,        /* bound: searches are sent */
-	CS_BACKOFF,      /* every URI failed; searches fail fast until the
-			    backoff timer fires */
-};
-
-enum where { W_NONE, W_QUEUED, W_SENT, W_DONE };
-
-struct dir_search {
-	struct dir *dir;
-	struct dir_search *next, **prevp;
-	enum where where;
-	char *base;
-	int scope;
-	char *filter;
-	char **attrs;
-	dir_search_cb cb;
-	void *arg;
-	int msgid;
-	uint64_t sent_ms;
-	struct loop_timer *deadline;
-	struct kerr err;
-	struct dir_entries res;
-};
-
-struct dir_addr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
-
-struct dir {
-	struct loop *loop;
-	char *uris[DIR_MAX_URIS];
-	size_t n_uris;
-	char *base_dn;
-	char *bind_dn;
-	char *password;
-	size_t password_len;
-	char *tls_ca_file;
-	int external;
-	unsigned int timeout_ms, max_outstanding, max_entries;
-	size_t max_value;
-	unsigned int backoff_min, backoff_max, backoff_cur;
-
-	enum conn_state state;
-	size_t uri_idx;
-	struct dir_addr addrs[DIR_MAX_ADDRS];
-	size_t n_addrs, addr_idx;
-	int fd;
-	LDAP *ld;
-	struct loop_io *io;
-	struct loop_timer *conn_timer;
-	struct loop_timer *kick;
-	int bind_msgid;
-	uint64_t last_rx_ms;
-	char last_error[256];
-
-	struct dir_search *queued, *sent, *done;
-	size_t n_outstanding;
-};
-
-static void attempt_next(struct dir *d);
-static void start_round(struct dir *d);
-static void conn_lost(struct dir *d, const char *why);
-
-static uint64_t
-now_ms(void)
+uint64_t
+dir_now_ms(void)
 {
 	struct timespec ts;
 
@@ -121,7 +41,7 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* --- search lists ---------------------------------------------------------- */
+/* --- search lists -------------------------------------------------------- */
 
 static void
 list_unlink(struct dir_search *s)
@@ -171,12 +91,8 @@ search_free(struct dir_search *s)
 }
 
 /* Finish a search: its callback runs from the kick timer. */
-static void
-complete(struct dir_search *s, kerr_t code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-complete(struct dir_search *s, kerr_t code, const char *fmt, ...)
+void
+dir_complete(struct dir_search *s, kerr_t code, const char *fmt, ...)
 {
 	struct dir *d = s->dir;
 	va_list ap;
@@ -197,11 +113,11 @@ complete(struct dir_search *s, kerr_t code, const char *fmt, ...)
 	loop_timer_arm(d->kick, 0);
 }
 
-static void
-fail_list(struct dir_search **head, kerr_t code, const char *why)
+void
+dir_fail_list(struct dir_search **head, kerr_t code, const char *why)
 {
 	while (*head != NULL)
-		complete(*head, code, "directory: %s", why);
+		dir_complete(*head, code, "directory: %s", why);
 }
 
 static void
@@ -217,31 +133,8 @@ on_kick(void *arg)
 	}
 }
 
-/* --- connection ---------------------------------------------------------- */
-
-static void
-drop_conn(struct dir *d)
-{
-	/* The watch goes before the socket so libevent never sees a closed
-	 * descriptor that the next connect may reuse. */
-	loop_io_free(d->io);
-	d->io = NULL;
-	if (d->ld != NULL) {
-		ldap_unbind_ext(d->ld, NULL, NULL);
-		d->ld = NULL;
-		d->fd = -1;
-	}
-	if (d->fd >= 0) {
-		close(d->fd);
-		d->fd = -1;
-	}
-	loop_timer_cancel(d->conn_timer);
-	d->bind_msgid = -1;
-	d->state = CS_IDLE;
-}
-
-static void
-send_search(struct dir *d, struct dir_search *s)
+void
+dir_send_search(struct dir *d, struct dir_search *s)
 {
 	struct timeval tl;
 	int rc, msgid = -1;
@@ -253,328 +146,23 @@ send_search(struct dir *d, struct dir_search *s)
 	rc = ldap_search_ext(d->ld, s->base, s->scope, s->filter, s->attrs,
 	    0, NULL, NULL, &tl, (int)d->max_entries + 1, &msgid);
 	if (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR) {
-		complete(s, KDC_ERR_SVC_UNAVAILABLE,
-		    "directory: sending search failed: %s", ldap_err2string(rc));
-		conn_lost(d, ldap_err2string(rc));
+		dir_complete(s, KDC_ERR_SVC_UNAVAILABLE,
+		    "directory: sending search failed: %s",
+		    ldap_err2string(rc));
+		dir_conn_lost(d, ldap_err2string(rc));
 		return;
 	}
 	if (rc != LDAP_SUCCESS) {
-		complete(s, KRB_ERR_GENERIC, "directory: search %s: %s",
+		dir_complete(s, KRB_ERR_GENERIC, "directory: search %s: %s",
 		    s->filter, ldap_err2string(rc));
 		return;
 	}
 	list_unlink(s);
 	s->msgid = msgid;
-	s->sent_ms = now_ms();
+	s->sent_ms = dir_now_ms();
 	list_push(&d->sent, s, W_SENT);
 }
 
-static void
-become_ready(struct dir *d)
-{
-	loop_timer_cancel(d->conn_timer);
-	d->state = CS_READY;
-	d->backoff_cur = d->backoff_min;
-	d->last_rx_ms = now_ms();
-	log_msg(LOG_LVL_INFO, "directory: connected to %s", d->uris[d->uri_idx]);
-	while (d->queued != NULL && d->state == CS_READY)
-		send_search(d, d->queued);
-}
-
-static void
-round_failed(struct dir *d)
-{
-	char why[300];
-
-	snprintf(why, sizeof(why), "no server reachable (%s)", d->last_error);
-	log_msg(LOG_LVL_WARNING, "directory: %s; retrying in %u ms", why,
-	    d->backoff_cur);
-	d->state = CS_BACKOFF;
-	loop_timer_arm(d->conn_timer, d->backoff_cur);
-	d->backoff_cur = d->backoff_cur > d->backoff_max / 2 ?
-	    d->backoff_max : d->backoff_cur * 2;
-	fail_list(&d->queued, KDC_ERR_SVC_UNAVAILABLE, why);
-}
-
-static void
-uri_failed(struct dir *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-uri_failed(struct dir *d, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(d->last_error, sizeof(d->last_error), "%s: ",
-	    d->uris[d->uri_idx]);
-	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof(d->last_error))
-		vsnprintf(d->last_error + n, sizeof(d->last_error) - n, fmt, ap);
-	va_end(ap);
-	log_msg(LOG_LVL_WARNING, "directory: %s", d->last_error);
-	drop_conn(d);
-	d->addr_idx = d->n_addrs;   /* a protocol failure: next URI */
-	d->state = CS_CONNECTING;
-	attempt_next(d);
-}
-
-static void
-start_bind(struct dir *d)
-{
-	struct berval cred;
-	int rc, msgid = -1;
-
-	if (d->external) {
-		/* SASL EXTERNAL takes one round trip with no credentials;
-		 * the server authenticates the peer of the ldapi:// socket
-		 * (RFC 4422 appendix A). */
-		cred.bv_val = (char *)"";   /* empty initial response: */
-		cred.bv_len = 0;            /* authorize as ourselves */
-		rc = ldap_sasl_bind(d->ld, NULL, "EXTERNAL", &cred, NULL, NULL,
-		    &msgid);
-	} else if (d->bind_dn != NULL) {
-		cred.bv_val = d->password;
-		cred.bv_len = d->password_len;
-		rc = ldap_sasl_bind(d->ld, d->bind_dn, LDAP_SASL_SIMPLE, &cred,
-		    NULL, NULL, &msgid);
-	} else {
-		become_ready(d);
-		return;
-	}
-	if (rc != LDAP_SUCCESS) {
-		uri_failed(d, "sending bind: %s", ldap_err2string(rc));
-		return;
-	}
-	d->bind_msgid = msgid;
-	d->state = CS_BINDING;
-}
-
-static void on_io(int fd, int what, void *arg);
-
-/*
- * TLS for ldaps://.  libldap offers no way to step a client handshake
- * from an event loop, so this is the one place that blocks: at most the
- * timeout, once per new connection.  The server certificate must chain
- * to tls_ca_file (or the system store) and name the host of the URI.
- */
-static int
-start_tls(struct dir *d)
-{
-	struct timeval tv;
-	int demand = LDAP_OPT_X_TLS_DEMAND, zero = 0, rc;
-	char *diag = NULL;
-
-	tv.tv_sec = d->timeout_ms / 1000;
-	tv.tv_usec = (d->timeout_ms % 1000) * 1000;
-	ldap_set_option(d->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
-	ldap_set_option(d->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
-	if (d->tls_ca_file != NULL)
-		ldap_set_option(d->ld, LDAP_OPT_X_TLS_CACERTFILE,
-		    d->tls_ca_file);
-	/* Per-connection options take effect only in a new context. */
-	ldap_set_option(d->ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
-	rc = ldap_install_tls(d->ld);
-	if (rc == LDAP_SUCCESS)
-		return 0;
-	ldap_get_option(d->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	uri_failed(d, "TLS: %s%s%s", ldap_err2string(rc), diag ? ": " : "",
-	    diag ? diag : "");
-	ldap_memfree(diag);
-	return -1;
-}
-
-static void
-socket_connected(struct dir *d)
-{
-	const char *uri = d->uris[d->uri_idx];
-	int proto = strncasecmp(uri, "ldapi:", 6) == 0 ? LDAP_PROTO_IPC :
-	    LDAP_PROTO_TCP;
-	int v3 = LDAP_VERSION3, rc;
-
-	if (loop_io_set(d->io, LOOP_READ, 0) != 0) {
-		uri_failed(d, "cannot watch socket");
-		return;
-	}
-	rc = ldap_init_fd(d->fd, proto, uri, &d->ld);
-	if (rc != LDAP_SUCCESS) {
-		d->ld = NULL;
-		uri_failed(d, "ldap_init_fd: %s", ldap_err2string(rc));
-		return;
-	}
-	d->fd = -1;   /* owned by d->ld now */
-	ldap_set_option(d->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
-	ldap_set_option(d->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-	ldap_set_option(d->ld, LDAP_OPT_RESTART, LDAP_OPT_OFF);
-	if (strncasecmp(uri, "ldaps:", 6) == 0 && start_tls(d) != 0)
-		return;
-	start_bind(d);
-}
-
-/* Resolve uris[uri_idx] into d->addrs; 0 or -1 with last_error set. */
-static int
-resolve_uri(struct dir *d)
-{
-	const char *uri = d->uris[d->uri_idx];
-	LDAPURLDesc *lud = NULL;
-	struct addrinfo hints, *res = NULL, *ai;
-	char port[16];
-	int rc, ret = -1;
-
-	d->n_addrs = 0;
-	d->addr_idx = 0;
-	if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS) {
-		snprintf(d->last_error, sizeof(d->last_error),
-		    "%s: not an LDAP URI", uri);
-		return -1;
-	}
-	if (strcasecmp(lud->lud_scheme, "ldapi") == 0) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&d->addrs[0].ss;
-		const char *path = lud->lud_host && lud->lud_host[0] ?
-		    lud->lud_host : LDAPI_DEFAULT_PATH;
-
-		if (strlen(path) >= sizeof(un->sun_path)) {
-			snprintf(d->last_error, sizeof(d->last_error),
-			    "%s: socket path too long", uri);
-			goto cleanup;
-		}
-		memset(un, 0, sizeof(*un));
-		un->sun_family = AF_UNIX;
-		memcpy(un->sun_path, path, strlen(path) + 1);
-		d->addrs[0].len = sizeof(*un);
-		d->n_addrs = 1;
-		ret = 0;
-		goto cleanup;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	/* No AI_ADDRCONFIG: it hides 127.0.0.1 / ::1 on hosts whose only
-	 * interface is loopback, and the directory is often local. */
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%d", lud->lud_port ? lud->lud_port :
-	    strcasecmp(lud->lud_scheme, "ldaps") == 0 ? LDAPS_PORT : LDAP_PORT);
-	rc = getaddrinfo(lud->lud_host && lud->lud_host[0] ? lud->lud_host :
-	    "localhost", port, &hints, &res);
-	if (rc != 0) {
-		snprintf(d->last_error, sizeof(d->last_error), "%s: %s", uri,
-		    gai_strerror(rc));
-		goto cleanup;
-	}
-	for (ai = res; ai != NULL && d->n_addrs < DIR_MAX_ADDRS;
-	    ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(d->addrs[0].ss))
-			continue;
-		memcpy(&d->addrs[d->n_addrs].ss, ai->ai_addr, ai->ai_addrlen);
-		d->addrs[d->n_addrs].len = ai->ai_addrlen;
-		d->n_addrs++;
-	}
-	ret = d->n_addrs > 0 ? 0 : -1;
-	if (ret != 0)
-		snprintf(d->last_error, sizeof(d->last_error),
-		    "%s: no usable address", uri);
-cleanup:
-	if (res != NULL)
-		freeaddrinfo(res);
-	ldap_free_urldesc(lud);
-	return ret;
-}
-
-/*
- * Advance to the next address, or the next URI, until a connect is under
- * way or done; when every URI has failed the round has failed.
- */
-static void
-attempt_next(struct dir *d)
-{
-	for (;;) {
-		struct dir_addr *a;
-		int fd;
-
-		if (d->addr_idx >= d->n_addrs) {
-			d->uri_idx++;   /* wraps from (size_t)-1 to 0 */
-			if (d->uri_idx >= d->n_uris) {
-				round_failed(d);
-				return;
-			}
-			if (resolve_uri(d) != 0)
-				continue;
-		}
-		a = &d->addrs[d->addr_idx++];
-		fd = socket(a->ss.ss_family,
-		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			snprintf(d->last_error, sizeof(d->last_error),
-			    "%s: socket: %s", d->uris[d->uri_idx],
-			    strerror(errno));
-			continue;
-		}
-		d->fd = fd;
-		d->io = loop_io_new(d->loop, fd, LOOP_WRITE, on_io, d);
-		if (d->io == NULL) {
-			drop_conn(d);
-			d->state = CS_CONNECTING;
-			continue;
-		}
-		d->state = CS_CONNECTING;
-		loop_timer_arm(d->conn_timer, d->timeout_ms);
-		if (connect(fd, (struct sockaddr *)&a->ss, a->len) == 0) {
-			socket_connected(d);
-			return;
-		}
-		if (errno == EINPROGRESS || errno == EAGAIN)
-			return;
-		snprintf(d->last_error, sizeof(d->last_error), "%s: %s",
-		    d->uris[d->uri_idx], strerror(errno));
-		drop_conn(d);
-		d->state = CS_CONNECTING;
-	}
-}
-
-static void
-start_round(struct dir *d)
-{
-	d->uri_idx = (size_t)-1;
-	d->n_addrs = 0;
-	d->addr_idx = 0;
-	d->state = CS_CONNECTING;
-	snprintf(d->last_error, sizeof(d->last_error), "no URI");
-	attempt_next(d);
-}
-
-static void
-conn_lost(struct dir *d, const char *why)
-{
-	char msg[300];
-
-	snprintf(msg, sizeof(msg), "connection to %s lost: %s",
-	    d->uri_idx < d->n_uris ? d->uris[d->uri_idx] : "?", why);
-	log_msg(LOG_LVL_WARNING, "directory: %s", msg);
-	drop_conn(d);
-	fail_list(&d->sent, KDC_ERR_SVC_UNAVAILABLE, msg);
-	/* Searches still waiting get a fresh connection at once; backoff
-	 * starts only if that fails too. */
-	if (d->queued != NULL)
-		start_round(d);
-}
-
-static void
-on_conn_timer(void *arg)
-{
-	struct dir *d = arg;
-
-	switch (d->state) {
-	case CS_CONNECTING:
-	case CS_BINDING:
-		uri_failed(d, "no answer within %u ms", d->timeout_ms);
-		break;
-	case CS_BACKOFF:
-		/* Reconnect lazily: the next search starts a new round. */
-		d->state = CS_IDLE;
-		break;
-	default:
-		break;
-	}
-}
 
 /* --- results ------------------------------------------------------------- */
 
@@ -693,12 +281,13 @@ take_result(struct dir *d, struct dir_search *s, LDAPMessage *msg)
 		err = LDAP_OTHER;
 	switch (err) {
 	case LDAP_SUCCESS:
-		complete(s, 0, "ok");
+		dir_complete(s, 0, "ok");
 		break;
 	case LDAP_SIZELIMIT_EXCEEDED:
 		s->res.overflow = 1;
-		complete(s, KRB_ERR_GENERIC, "directory: more than %u entries "
-		    "for %s", d->max_entries, s->filter);
+		dir_complete(s, KRB_ERR_GENERIC,
+		    "directory: more than %u entries for %s", d->max_entries,
+		    s->filter);
 		break;
 	case LDAP_NO_SUCH_OBJECT:
 		/* A missing base is a configuration error, not "no such
@@ -709,38 +298,22 @@ take_result(struct dir *d, struct dir_search *s, LDAPMessage *msg)
 	case LDAP_UNAVAILABLE:
 	case LDAP_UNWILLING_TO_PERFORM:
 	case LDAP_INSUFFICIENT_ACCESS:
-		complete(s, KDC_ERR_SVC_UNAVAILABLE, "directory: search %s: "
-		    "%s%s%s", s->filter, ldap_err2string(err),
+		dir_complete(s, KDC_ERR_SVC_UNAVAILABLE,
+		    "directory: search %s: %s%s%s", s->filter,
+		    ldap_err2string(err),
 		    text && *text ? ": " : "", text ? text : "");
 		break;
 	default:
-		complete(s, KRB_ERR_GENERIC, "directory: search %s: %s",
+		dir_complete(s, KRB_ERR_GENERIC, "directory: search %s: %s",
 		    s->filter, ldap_err2string(err));
 		break;
 	}
 	ldap_memfree(text);
 }
 
-static void
-take_bind(struct dir *d, LDAPMessage *msg)
-{
-	char *text = NULL;
-	int err = LDAP_OTHER;
 
-	if (ldap_parse_result(d->ld, msg, &err, NULL, &text, NULL, NULL,
-	    0) != LDAP_SUCCESS)
-		err = LDAP_OTHER;
-	d->bind_msgid = -1;
-	if (err == LDAP_SUCCESS)
-		become_ready(d);
-	else
-		uri_failed(d, "bind as %s: %s", d->external ? "EXTERNAL" :
-		    d->bind_dn, ldap_err2string(err));
-	ldap_memfree(text);
-}
-
-static void
-process_results(struct dir *d)
+void
+dir_process_results(struct dir *d)
 {
 	struct timeval zero = { 0, 0 };
 	LDAP *ld = d->ld;
@@ -764,20 +337,21 @@ process_results(struct dir *d)
 			ldap_get_option(d->ld, LDAP_OPT_RESULT_CODE, &e);
 			ldap_msgfree(msg);
 			if (d->state == CS_BINDING)
-				uri_failed(d, "%s", ldap_err2string(e));
+				dir_conn_uri_failed(d, "%s",
+				    ldap_err2string(e));
 			else
-				conn_lost(d, ldap_err2string(e));
+				dir_conn_lost(d, ldap_err2string(e));
 			return;
 		}
 		got = 1;
-		d->last_rx_ms = now_ms();
+		d->last_rx_ms = dir_now_ms();
 		msgid = ldap_msgid(msg);
 		if (rc == LDAP_RES_BIND && msgid == d->bind_msgid) {
-			take_bind(d, msg);
+			dir_conn_bind_done(d, msg);
 		} else if (msgid == 0 && rc == LDAP_RES_EXTENDED) {
 			/* RFC 4511 section 4.4.1: notice of disconnection. */
 			ldap_msgfree(msg);
-			conn_lost(d, "server sent notice of disconnection");
+			dir_conn_lost(d, "server sent notice of disconnection");
 			return;
 		} else if ((s = find_sent(d, msgid)) == NULL) {
 			/* abandoned or timed out: drop */
@@ -786,7 +360,7 @@ process_results(struct dir *d)
 				struct kerr e = s->err;
 
 				ldap_abandon_ext(d->ld, msgid, NULL, NULL);
-				complete(s, e.code, "%s", e.msg);
+				dir_complete(s, e.code, "%s", e.msg);
 			}
 		} else if (rc == LDAP_RES_SEARCH_RESULT) {
 			take_result(d, s, msg);
@@ -805,34 +379,10 @@ process_results(struct dir *d)
 		n = fd >= 0 ? recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) : 0;
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK
 		    && errno != EINTR))
-			conn_lost(d, "closed by server");
+			dir_conn_lost(d, "closed by server");
 	}
 }
 
-static void
-on_io(int fd, int what, void *arg)
-{
-	struct dir *d = arg;
-	int soerr = 0;
-	socklen_t sl = sizeof(soerr);
-
-	if (d->state == CS_CONNECTING) {
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-			soerr = errno;
-		if (soerr != 0) {
-			snprintf(d->last_error, sizeof(d->last_error),
-			    "%s: %s", d->uris[d->uri_idx], strerror(soerr));
-			drop_conn(d);
-			d->state = CS_CONNECTING;
-			attempt_next(d);
-			return;
-		}
-		socket_connected(d);
-		return;
-	}
-	if (what & LOOP_READ)
-		process_results(d);
-}
 
 /* --- searches ------------------------------------------------------------ */
 
@@ -844,8 +394,9 @@ on_deadline(void *arg)
 	int silent;
 
 	if (s->where == W_QUEUED) {
-		complete(s, KDC_ERR_SVC_UNAVAILABLE, "directory: no connection "
-		    "within %u ms (%s)", d->timeout_ms, d->last_error);
+		dir_complete(s, KDC_ERR_SVC_UNAVAILABLE,
+		    "directory: no connection within %u ms (%s)",
+		    d->timeout_ms, d->last_error);
 		return;
 	}
 	if (s->where != W_SENT)
@@ -855,14 +406,15 @@ on_deadline(void *arg)
 	silent = d->last_rx_ms < s->sent_ms;
 	if (d->ld != NULL)
 		ldap_abandon_ext(d->ld, s->msgid, NULL, NULL);
-	complete(s, KDC_ERR_SVC_UNAVAILABLE, "directory: search %s timed out "
-	    "after %u ms", s->filter, d->timeout_ms);
+	dir_complete(s, KDC_ERR_SVC_UNAVAILABLE,
+	    "directory: search %s timed out after %u ms", s->filter,
+	    d->timeout_ms);
 	if (silent && d->state == CS_READY)
-		conn_lost(d, "server does not answer");
+		dir_conn_lost(d, "server does not answer");
 }
 
-static char *
-dup_bounded(const char *s, size_t max)
+char *
+dir_strdup_bounded(const char *s, size_t max)
 {
 	if (s == NULL || strlen(s) > max)
 		return NULL;
@@ -901,7 +453,7 @@ dir_search(struct dir *d, const char *base, enum dir_scope scope,
 	s->arg = arg;
 	s->scope = scopes[scope];
 	s->msgid = -1;
-	s->base = dup_bounded(base ? base : d->base_dn, DIR_DN_MAX);
+	s->base = dir_strdup_bounded(base ? base : d->base_dn, DIR_DN_MAX);
 	s->filter = strdup(filter);
 	s->deadline = loop_timer_new(d->loop, on_deadline, s);
 	if (s->base == NULL || s->filter == NULL || s->deadline == NULL)
@@ -910,28 +462,29 @@ dir_search(struct dir *d, const char *base, enum dir_scope scope,
 		if ((s->attrs = calloc(n + 1, sizeof(*s->attrs))) == NULL)
 			goto nomem;
 		for (i = 0; i < n; i++) {
-			if ((s->attrs[i] = dup_bounded(attrs[i], 256)) == NULL)
+			s->attrs[i] = dir_strdup_bounded(attrs[i], 256);
+			if (s->attrs[i] == NULL)
 				goto nomem;
 		}
 	}
 	loop_timer_arm(s->deadline, d->timeout_ms);
 	if (d->n_outstanding >= d->max_outstanding) {
-		complete(s, KDC_ERR_SVC_UNAVAILABLE, "directory: %zu searches "
-		    "outstanding, limit %u", d->n_outstanding,
-		    d->max_outstanding);
+		dir_complete(s, KDC_ERR_SVC_UNAVAILABLE,
+		    "directory: %zu searches outstanding, limit %u",
+		    d->n_outstanding, d->max_outstanding);
 		return s;
 	}
 	list_push(&d->queued, s, W_QUEUED);
 	switch (d->state) {
 	case CS_READY:
-		send_search(d, s);
+		dir_send_search(d, s);
 		break;
 	case CS_BACKOFF:
-		complete(s, KDC_ERR_SVC_UNAVAILABLE, "directory: unavailable "
-		    "(%s)", d->last_error);
+		dir_complete(s, KDC_ERR_SVC_UNAVAILABLE,
+		    "directory: unavailable (%s)", d->last_error);
 		break;
 	case CS_IDLE:
-		start_round(d);
+		dir_conn_start(d);
 		break;
 	default:
 		break;   /* queued until the connection is ready */
@@ -1089,19 +642,20 @@ dir_new(struct loop *l, const struct dir_settings *s, struct kerr *err)
 		if ((d->uris[i] = strdup(s->uris[i])) == NULL)
 			goto nomem;
 	}
-	d->base_dn = dup_bounded(s->base_dn, DIR_DN_MAX);
+	d->base_dn = dir_strdup_bounded(s->base_dn, DIR_DN_MAX);
 	if (d->base_dn == NULL)
 		goto nomem;
 	if (s->bind_dn != NULL) {
-		if ((d->bind_dn = dup_bounded(s->bind_dn, DIR_DN_MAX)) == NULL)
+		d->bind_dn = dir_strdup_bounded(s->bind_dn, DIR_DN_MAX);
+		if (d->bind_dn == NULL)
 			goto nomem;
 		if (read_password(d, s->bind_password_file, err) != 0)
 			goto fail;
 	}
 	if (s->tls_ca_file != NULL &&
-	    (d->tls_ca_file = dup_bounded(s->tls_ca_file, 4096)) == NULL)
+	    (d->tls_ca_file = dir_strdup_bounded(s->tls_ca_file, 4096)) == NULL)
 		goto nomem;
-	d->conn_timer = loop_timer_new(l, on_conn_timer, d);
+	d->conn_timer = loop_timer_new(l, dir_conn_on_timer, d);
 	d->kick = loop_timer_new(l, on_kick, d);
 	if (d->conn_timer == NULL || d->kick == NULL)
 		goto nomem;
@@ -1132,7 +686,7 @@ dir_free(struct dir *d)
 
 	if (d == NULL)
 		return;
-	drop_conn(d);
+	dir_conn_drop(d);
 	free_list(&d->queued);
 	free_list(&d->sent);
 	free_list(&d->done);

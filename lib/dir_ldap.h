@@ -19,9 +19,10 @@
  * tls_ca_file or the system store, host name checked) and ldap:// (for
  * loopback or a trusted network).  The TLS handshake of ldaps:// is the
  * one blocking step (libldap cannot drive it from an event loop): bounded
- * by the timeout, once per new connection.  StartTLS is not used.  Failover tries the URIs in order on every new
- * connection, so a first server that hangs (rather than refuses) costs one
- * timeout per connection attempt.
+ * by the timeout, once per new connection.  StartTLS is not used.
+ * Failover tries the URIs in order on every new connection, so a first
+ * server that hangs (rather than refuses) costs one timeout per connection
+ * attempt.
  *
  * libldap writes to its socket with send(2) without MSG_NOSIGNAL: the
  * process must ignore SIGPIPE (the daemon does), or a server closing the
@@ -47,7 +48,8 @@ struct dir_search;
 #define DIR_PASSWORD_MAX 1024        /* bytes of the bind password file */
 
 struct dir_settings {
-	const char *uris[DIR_MAX_URIS];  /* ldap[s]://host[:port]/, ldapi://path/ */
+	/* ldap://host[:port]/, ldaps://host[:port]/, ldapi://path/ */
+	const char *uris[DIR_MAX_URIS];
 	size_t n_uris;
 	const char *base_dn;             /* default search base */
 	const char *bind_dn;             /* simple bind; NULL: anonymous */
@@ -90,7 +92,7 @@ struct dir_entry {
 struct dir_entries {
 	struct dir_entry *v;
 	size_t n;
-	int overflow;   /* more entries existed than max_entries (search failed) */
+	int overflow;   /* more than max_entries matched (search failed) */
 };
 
 /*

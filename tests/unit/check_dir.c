@@ -93,7 +93,8 @@ START_TEST(test_account_filter)
 	k.value = alice_sid;
 	k.value_len = 4;
 	ck_assert_int_eq(dir_account_filter(&k, out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "(&(objectClass=user)(objectSid=\\01\\05\\00\\00))");
+	ck_assert_str_eq(out,
+	    "(&(objectClass=user)(objectSid=\\01\\05\\00\\00))");
 	/* Invalid UTF-8 and embedded NUL are refused, not searched. */
 	k.kind = DIR_KEY_SAM;
 	k.value = "a\xff";
@@ -115,9 +116,9 @@ START_TEST(test_utf8)
 	ck_assert(dir_utf8_valid("\xf0\x9f\x94\x91", 4));         /* U+1F511 */
 	ck_assert(!dir_utf8_valid("\xc0\x80", 2));                /* overlong */
 	ck_assert(!dir_utf8_valid("\xe0\x80\xaf", 3));            /* overlong */
-	ck_assert(!dir_utf8_valid("\xed\xa0\x80", 3));            /* surrogate */
+	ck_assert(!dir_utf8_valid("\xed\xa0\x80", 3));        /* surrogate */
 	ck_assert(!dir_utf8_valid("\xf4\x90\x80\x80", 4));        /* > 10FFFF */
-	ck_assert(!dir_utf8_valid("\xc4", 1));                    /* truncated */
+	ck_assert(!dir_utf8_valid("\xc4", 1));                /* truncated */
 	ck_assert(!dir_utf8_valid("\x80", 1));
 }
 END_TEST
@@ -152,7 +153,8 @@ START_TEST(test_parse_values)
 	ck_assert_int_eq(dir_sid_to_string(alice_sid, sizeof(alice_sid), buf,
 	    sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "S-1-5-21-1111111111-2222222222-3333333333-1104");
-	ck_assert_int_eq(dir_sid_to_string(alice_sid, 27, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(dir_sid_to_string(alice_sid, 27, buf, sizeof(buf)),
+	    -1);
 	ck_assert_int_eq(dir_sid_to_string(alice_sid, sizeof(alice_sid), buf,
 	    20), -1);
 }
@@ -911,7 +913,8 @@ on_schema(void *arg, const struct kerr *err, const struct dir_entries *res)
 		if (strstr(v, "1.2.840.113556.1.4.221 NAME 'sAMAccountName'") &&
 		    strstr(v, "EQUALITY caseIgnoreMatch"))
 			c->sam = 1;
-		if (strstr(v, "1.2.840.113556.1.4.656 NAME 'userPrincipalName'") &&
+		if (strstr(v, "1.2.840.113556.1.4.656 NAME "
+		    "'userPrincipalName'") &&
 		    strstr(v, "EQUALITY caseIgnoreMatch"))
 			c->upn = 1;
 		if (strstr(v, "1.2.840.113556.1.4.867 NAME "

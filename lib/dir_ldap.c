@@ -626,7 +626,7 @@ dir_new(struct loop *l, const struct dir_settings *s, struct kerr *err)
 	d->fd = -1;
 	d->bind_msgid = -1;
 	d->external = s->sasl_external;
-	d->timeout_ms = (s->timeout_s ? s->timeout_s : 10) * 1000;
+	d->timeout_ms = (s->timeout_s ? s->timeout_s : 5) * 1000;
 	d->max_outstanding = s->max_outstanding ? s->max_outstanding : 256;
 	d->max_entries = s->max_entries ? s->max_entries : 100;
 	if (d->max_entries > 100000)

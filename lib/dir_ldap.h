@@ -57,7 +57,7 @@ struct dir_settings {
 	int sasl_external;               /* SASL EXTERNAL instead (ldapi://) */
 	const char *tls_ca_file;         /* ldaps:// trust anchors; NULL: the
 					    system store / ldap.conf */
-	unsigned int timeout_s;          /* per search and per connect; 0: 10 */
+	unsigned int timeout_s;          /* per search and per connect; 0: 5 */
 	unsigned int max_outstanding;    /* queued + sent searches; 0: 256 */
 	unsigned int max_entries;        /* entries per search; 0: 100 */
 	size_t max_value_size;           /* bytes per value; 0: 65536 */

@@ -459,22 +459,24 @@ asn1krb_padata_add(KRB5_METHOD_DATA **mdp, int32_t type,
 {
 	KRB5_METHOD_DATA *md = *mdp;
 	KRB5_PADATA *pa = NULL;
+	kerr_t ret = KRB_ERR_GENERIC;
 
 	if (md == NULL && (md = sk_KRB5_PADATA_new_null()) == NULL)
-		return KRB_ERR_GENERIC;
+		goto cleanup;
 	pa = KRB5_PADATA_new();
 	if (pa == NULL || asn1krb_octets_set(&pa->padata_value, value, len))
-		goto fail;
+		goto cleanup;
 	pa->padata_type = type;
 	if (!sk_KRB5_PADATA_push(md, pa))
-		goto fail;
+		goto cleanup;
+	pa = NULL;
 	*mdp = md;
-	return 0;
-fail:
+	ret = 0;
+cleanup:
 	KRB5_PADATA_free(pa);
-	if (*mdp == NULL)
+	if (ret && *mdp == NULL)
 		sk_KRB5_PADATA_free(md);
-	return KRB_ERR_GENERIC;
+	return ret;
 }
 
 kerr_t
@@ -483,27 +485,30 @@ asn1krb_etype_info2_add(KRB5_ETYPE_INFO2 **infop, int32_t etype,
 {
 	KRB5_ETYPE_INFO2 *info = *infop;
 	KRB5_ETYPE_INFO2_ENTRY *ent = NULL;
+	kerr_t ret = KRB_ERR_GENERIC;
 
-	if (info == NULL && (info = sk_KRB5_ETYPE_INFO2_ENTRY_new_null()) == NULL)
-		return KRB_ERR_GENERIC;
+	if (info == NULL &&
+	    (info = sk_KRB5_ETYPE_INFO2_ENTRY_new_null()) == NULL)
+		goto cleanup;
 	ent = KRB5_ETYPE_INFO2_ENTRY_new();
 	if (ent == NULL)
-		goto fail;
+		goto cleanup;
 	ent->etype = etype;
 	if (salt != NULL && asn1krb_str_set(&ent->salt, salt))
-		goto fail;
+		goto cleanup;
 	if (s2kparams != NULL &&
 	    asn1krb_octets_set(&ent->s2kparams, s2kparams, s2kparams_len))
-		goto fail;
+		goto cleanup;
 	if (!sk_KRB5_ETYPE_INFO2_ENTRY_push(info, ent))
-		goto fail;
+		goto cleanup;
+	ent = NULL;
 	*infop = info;
-	return 0;
-fail:
+	ret = 0;
+cleanup:
 	KRB5_ETYPE_INFO2_ENTRY_free(ent);
-	if (*infop == NULL)
+	if (ret && *infop == NULL)
 		sk_KRB5_ETYPE_INFO2_ENTRY_free(info);
-	return KRB_ERR_GENERIC;
+	return ret;
 }
 
 kerr_t
@@ -512,22 +517,41 @@ asn1krb_typed_data_add(KRB5_TYPED_DATA **tdp, int32_t type,
 {
 	KRB5_TYPED_DATA *td = *tdp;
 	KRB5_TYPED_DATA_ENTRY *ent = NULL;
+	kerr_t ret = KRB_ERR_GENERIC;
 
 	if (td == NULL && (td = sk_KRB5_TYPED_DATA_ENTRY_new_null()) == NULL)
-		return KRB_ERR_GENERIC;
+		goto cleanup;
 	ent = KRB5_TYPED_DATA_ENTRY_new();
 	if (ent == NULL)
-		goto fail;
+		goto cleanup;
 	ent->data_type = type;
 	if (value != NULL && asn1krb_octets_set(&ent->data_value, value, len))
-		goto fail;
+		goto cleanup;
 	if (!sk_KRB5_TYPED_DATA_ENTRY_push(td, ent))
-		goto fail;
+		goto cleanup;
+	ent = NULL;
 	*tdp = td;
-	return 0;
-fail:
+	ret = 0;
+cleanup:
 	KRB5_TYPED_DATA_ENTRY_free(ent);
-	if (*tdp == NULL)
+	if (ret && *tdp == NULL)
 		sk_KRB5_TYPED_DATA_ENTRY_free(td);
-	return KRB_ERR_GENERIC;
+	return ret;
+}
+
+kerr_t
+asn1krb_key_set(KRB5_ENCKEY *k, int32_t keytype, const uint8_t *key,
+    size_t len)
+{
+	ASN1_OCTET_STRING *os = NULL;
+
+	if (k == NULL || asn1krb_octets_set(&os, key, len))
+		return KRB_ERR_GENERIC;
+	/* Wipe the old value: ASN1_STRING_set would realloc it in place. */
+	if (k->keyvalue != NULL && k->keyvalue->data != NULL)
+		OPENSSL_cleanse(k->keyvalue->data, (size_t)k->keyvalue->length);
+	ASN1_OCTET_STRING_free(k->keyvalue);
+	k->keyvalue = os;
+	k->keytype = keytype;
+	return 0;
 }

@@ -295,7 +295,8 @@ asn1krb_seq_field_raw(const uint8_t *buf, size_t len, unsigned int tag,
 	struct tlv t, f, inner;
 	size_t off;
 
-	if (buf == NULL || len > ASN1KRB_MAX_MSG || !tlv_read(buf, len, &t))
+	if (buf == NULL || len > ASN1KRB_MAX_MSG || !tlv_read(buf, len, &t) ||
+	    t.hdr + t.len != len)
 		return kerr_set(e, KRB_ERR_GENERIC, "malformed message");
 	if (t.cls == CLS_APPLICATION && t.cons) {
 		/* [APPLICATION n] EXPLICIT: exactly one SEQUENCE inside. */

@@ -513,9 +513,11 @@ kerr_t asn1krb_der_check(const uint8_t *buf, size_t len, struct kerr *e);
 int asn1krb_msg_type(const uint8_t *buf, size_t len);
 
 /*
- * Find the element with context tag [tag] in the DER SEQUENCE that starts
- * at buf and return the inner TLV (what the EXPLICIT tag wraps) as a
+ * Find the element with context tag [tag] in the DER SEQUENCE that fills
+ * buf exactly and return the inner TLV (what the EXPLICIT tag wraps) as a
  * pointer into buf.  An APPLICATION wrapper around the SEQUENCE is skipped.
+ * Only the TLVs on the way are checked; use it on a buffer that
+ * asn1krb_decode() accepted to know the whole message is DER.
  * Returns 0, or KRB_ERR_GENERIC if malformed or absent.
  */
 kerr_t asn1krb_seq_field_raw(const uint8_t *buf, size_t len, unsigned int tag,
@@ -603,6 +605,10 @@ kerr_t asn1krb_etype_info2_add(KRB5_ETYPE_INFO2 **infop, int32_t etype,
 /* TYPED-DATA: append an element (value optional). */
 kerr_t asn1krb_typed_data_add(KRB5_TYPED_DATA **tdp, int32_t type,
     const uint8_t *value, size_t len);
+
+/* EncryptionKey value: the previous key bytes are wiped first. */
+kerr_t asn1krb_key_set(KRB5_ENCKEY *k, int32_t keytype, const uint8_t *key,
+    size_t len);
 
 /* OCTET STRING from bytes. */
 kerr_t asn1krb_octets_set(ASN1_OCTET_STRING **osp, const uint8_t *p,

@@ -83,6 +83,7 @@ asn1krb_princ_parse(const char *s, int32_t name_type,
 {
 	KRB5_PRINCNAME *p = NULL;
 	char *buf = NULL, *realm = NULL;
+	const char *why = "out of memory";
 	size_t n, i, blen = 0;
 	int in_realm = 0;
 	kerr_t ret = KRB_ERR_GENERIC;
@@ -96,60 +97,52 @@ asn1krb_princ_parse(const char *s, int32_t name_type,
 		    "principal name longer than %d", PRINC_TEXT_MAX);
 	p = KRB5_PRINCNAME_new();
 	buf = malloc(n + 1);
-	if (p == NULL || buf == NULL) {
-		kerr_set(e, ret, "out of memory");
+	if (p == NULL || buf == NULL)
 		goto cleanup;
-	}
 	p->name_type = name_type;
 	for (i = 0; i < n; i++) {
 		c = s[i];
 		if (c == '\\') {
 			if (++i == n) {
-				kerr_set(e, ret, "%s: trailing backslash", s);
+				why = "trailing backslash";
 				goto cleanup;
 			}
 			buf[blen++] = unescape(s[i]);
-		} else if (c == '@' && !in_realm) {
-			if (!push_comp(p, buf, blen))
-				goto oom;
-			blen = 0;
-			in_realm = 1;
-		} else if (c == '@') {
-			kerr_set(e, ret, "%s: unquoted '@' in realm", s);
+		} else if (c == '@' && in_realm) {
+			why = "unquoted '@' in realm";
 			goto cleanup;
-		} else if (c == '/' && !in_realm) {
+		} else if (c == '@' || (c == '/' && !in_realm)) {
+			why = "out of memory";
 			if (!push_comp(p, buf, blen))
-				goto oom;
+				goto cleanup;
 			blen = 0;
+			in_realm = c == '@';
 			if (sk_ASN1_GENERALSTRING_num(p->name_string) >=
-			    PRINC_COMPS_MAX) {
-				kerr_set(e, ret, "%s: too many components", s);
+			    PRINC_COMPS_MAX && !in_realm) {
+				why = "too many components";
 				goto cleanup;
 			}
 		} else {
 			buf[blen++] = c;
 		}
 	}
-	if (in_realm) {
-		if (blen == 0) {
-			kerr_set(e, ret, "%s: empty realm", s);
+	if (!in_realm) {
+		if (!push_comp(p, buf, blen))
 			goto cleanup;
-		}
-		if (memchr(buf, '\0', blen) != NULL) {
-			kerr_set(e, ret, "%s: NUL in realm", s);
+	} else if (blen == 0) {
+		why = "empty realm";
+		goto cleanup;
+	} else if (memchr(buf, '\0', blen) != NULL) {
+		why = "NUL in realm";
+		goto cleanup;
+	} else if (realm_out == NULL) {
+		why = "realm not allowed here";
+		goto cleanup;
+	} else {
+		if ((realm = malloc(blen + 1)) == NULL)
 			goto cleanup;
-		}
-		realm = malloc(blen + 1);
-		if (realm == NULL)
-			goto oom;
 		memcpy(realm, buf, blen);
 		realm[blen] = '\0';
-	} else if (!push_comp(p, buf, blen)) {
-		goto oom;
-	}
-	if (realm != NULL && realm_out == NULL) {
-		kerr_set(e, ret, "%s: realm not allowed here", s);
-		goto cleanup;
 	}
 	*princ_out = p;
 	p = NULL;
@@ -158,10 +151,9 @@ asn1krb_princ_parse(const char *s, int32_t name_type,
 		realm = NULL;
 	}
 	ret = 0;
-	goto cleanup;
-oom:
-	kerr_set(e, ret, "out of memory");
 cleanup:
+	if (ret)
+		kerr_set(e, ret, "principal \"%s\": %s", s, why);
 	free(buf);
 	free(realm);
 	KRB5_PRINCNAME_free(p);

@@ -171,7 +171,24 @@ START_TEST(test_princ_text)
 	ck_assert_int_ne(asn1krb_princ_parse("a@b@c", 1, &p, &realm, &e), 0);
 	ck_assert_int_ne(asn1krb_princ_parse("a@", 1, &p, &realm, &e), 0);
 	ck_assert_int_ne(asn1krb_princ_parse("a@R", 1, &p, NULL, &e), 0);
+	ck_assert(strstr(e.msg, "realm not allowed") != NULL);
 	ck_assert_ptr_null(p);
+
+	/* At most 32 components. */
+	{
+		char many[200] = "c";
+		int k;
+
+		for (k = 1; k < 32; k++)
+			strcat(many, "/c");
+		ck_assert_int_eq(asn1krb_princ_parse(many, 1, &p, NULL, &e), 0);
+		ck_assert_int_eq(asn1krb_princ_ncomp(p), 32);
+		KRB5_PRINCNAME_free(p);
+		p = NULL;
+		strcat(many, "/c");
+		ck_assert_int_ne(asn1krb_princ_parse(many, 1, &p, NULL, &e), 0);
+		ck_assert_ptr_null(p);
+	}
 }
 END_TEST
 
@@ -407,7 +424,9 @@ END_TEST
 START_TEST(test_reject_trailing)
 {
 	uint8_t *buf, *big;
-	size_t len;
+	size_t len, blen;
+	const uint8_t *body;
+	struct kerr e;
 
 	buf = read_data("asreq-kinit.der", &len);
 	big = malloc(len + 2);
@@ -417,6 +436,10 @@ START_TEST(test_reject_trailing)
 	expect_reject(ASN1_ITEM_rptr(KRB5_AS_REQ), big, len + 1, "1 trailing");
 	expect_reject(ASN1_ITEM_rptr(KRB5_AS_REQ), big, len + 2,
 	    "end-of-contents after a definite length");
+	ck_assert_int_ne(asn1krb_kdc_req_body_raw(big, len + 1, &body, &blen,
+	    &e), 0);
+	ck_assert_int_eq(asn1krb_kdc_req_body_raw(big, len, &body, &blen, &e),
+	    0);
 	free(big);
 	free(buf);
 }
@@ -676,6 +699,14 @@ START_TEST(test_krb_error)
 	info.susec = 1000000;
 	ck_assert_int_eq(krb_error_encode(&info, &edata, &elen, &e) != 0, 1);
 	info.susec = 0;
+	info.sname = NULL;
+	ck_assert_int_eq(krb_error_encode(&info, &edata, &elen, &e) != 0, 1);
+	ck_assert(strstr(e.msg, "sname") != NULL);
+	info.sname = sname;
+	info.stime = INT64_C(300000000000);     /* beyond year 9999 */
+	ck_assert_int_eq(krb_error_encode(&info, &edata, &elen, &e) != 0, 1);
+	ck_assert(strstr(e.msg, "stime") != NULL);
+	info.stime = 0;
 	info.realm = NULL;
 	ck_assert_int_eq(krb_error_encode(&info, &edata, &elen, &e) != 0, 1);
 

@@ -165,6 +165,10 @@ START_TEST(test_rt_base)
 	k2 = RT(KRB5_ENCKEY, k, NULL, NULL);
 	ck_assert_int_eq(k2->keytype, 17);
 	ck_assert_int_eq(ASN1_STRING_cmp(k->keyvalue, k2->keyvalue), 0);
+	ck_assert_int_eq(asn1krb_key_set(k2, 18,
+	    (const uint8_t *)"0123456789abcdef0123456789abcdef", 32), 0);
+	ck_assert_int_eq(k2->keytype, 18);
+	ck_assert_int_eq(k2->keyvalue->length, 32);
 	c2 = RT(KRB5_CHECKSUM, c, NULL, NULL);
 	ck_assert_int_eq(c2->cksumtype, 16);
 	h2 = RT(KRB5_HOSTADDRS, h, NULL, NULL);

@@ -174,6 +174,8 @@ socket_connected(struct dir *d)
 	int proto = strncasecmp(uri, "ldapi:", 6) == 0 ? LDAP_PROTO_IPC :
 	    LDAP_PROTO_TCP;
 	int v3 = LDAP_VERSION3, rc;
+	ber_len_t max = DIR_MAX_MESSAGE;
+	Sockbuf *sb = NULL;
 
 	if (loop_io_set(d->io, LOOP_READ, 0) != 0) {
 		dir_conn_uri_failed(d, "cannot watch socket");
@@ -186,6 +188,14 @@ socket_connected(struct dir *d)
 		return;
 	}
 	d->fd = -1;   /* owned by d->ld now */
+	/* libldap would otherwise allocate whatever length a (broken or
+	 * hostile) server announces in a BER header. */
+	if (ldap_get_option(d->ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS ||
+	    sb == NULL ||
+	    ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max) != 1) {
+		dir_conn_uri_failed(d, "cannot bound the message size");
+		return;
+	}
 	ldap_set_option(d->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
 	ldap_set_option(d->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
 	ldap_set_option(d->ld, LDAP_OPT_RESTART, LDAP_OPT_OFF);

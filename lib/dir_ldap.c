@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -572,6 +573,20 @@ cleanup:
 	return ret;
 }
 
+/* See dir_ldap.h: writes to a closed socket must fail, not kill us. */
+static void
+ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
 static kerr_t
 check_uri(const char *uri, int external, struct kerr *err)
 {
@@ -655,6 +670,7 @@ dir_new(struct loop *l, const struct dir_settings *s, struct kerr *err)
 	if (s->tls_ca_file != NULL &&
 	    (d->tls_ca_file = dir_strdup_bounded(s->tls_ca_file, 4096)) == NULL)
 		goto nomem;
+	ignore_sigpipe();
 	d->conn_timer = loop_timer_new(l, dir_conn_on_timer, d);
 	d->kick = loop_timer_new(l, on_kick, d);
 	if (d->conn_timer == NULL || d->kick == NULL)

@@ -27,6 +27,9 @@
  * libldap writes to its socket with send(2) without MSG_NOSIGNAL: the
  * process must ignore SIGPIPE (the daemon does), or a server closing the
  * connection first kills it.
+ * libldap writes to its socket without MSG_NOSIGNAL, so a server closing
+ * the connection first would kill the process with SIGPIPE: dir_new()
+ * sets SIGPIPE to ignored if it still has its default action.
  */
 #ifndef PKINIT_KDC_DIR_LDAP_H
 #define PKINIT_KDC_DIR_LDAP_H
@@ -46,6 +49,7 @@ struct dir_search;
 #define DIR_MAX_ATTRS 32             /* attributes requested / kept per entry */
 #define DIR_MAX_VALUES 1024          /* values kept per attribute */
 #define DIR_PASSWORD_MAX 1024        /* bytes of the bind password file */
+#define DIR_MAX_MESSAGE (8u << 20)   /* bytes of one LDAP message received */
 
 struct dir_settings {
 	/* ldap://host[:port]/, ldaps://host[:port]/, ldapi://path/ */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -627,6 +628,58 @@ START_TEST(test_live_timeout)
 }
 END_TEST
 
+/* A "server" that answers the bind with a BER header announcing 1 GiB:
+ * the connection is dropped at once instead of waiting or allocating. */
+START_TEST(test_live_garbage_server)
+{
+	static const unsigned char huge[] = { 0x30, 0x84, 0x40, 0x00, 0x00,
+	    0x00, 0x02, 0x01, 0x01 };
+	struct loop *l = loop_new();
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	struct waiter w = { .loop = l };
+	char uri[64], buf[512];
+	struct dir *d;
+	double t0, dt;
+	pid_t pid;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int c;
+
+		while ((c = accept(fd, NULL, NULL)) >= 0) {
+			if (read(c, buf, sizeof(buf)) > 0 &&
+			    write(c, huge, sizeof(huge)) < 0)
+				break;
+			sleep(5);
+			close(c);
+		}
+		_exit(0);
+	}
+	snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d/", ntohs(sin.sin_port));
+	d = live_dir(l, uri, NULL, 3);
+	t0 = now_s();
+	find(d, &w, DIR_KEY_SAM, "alice", -1, NULL);
+	dt = now_s() - t0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ck_assert_int_eq(w.err.code, KDC_ERR_SVC_UNAVAILABLE);
+	ck_assert_msg(dt < 1.0, "garbage took %.3f s", dt);
+	dir_free(d);
+	close(fd);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_live_down_and_failover)
 {
 	struct loop *l = loop_new();
@@ -1005,6 +1058,7 @@ main(void)
 		tcase_add_test(live, test_live_sam_and_upn);
 		tcase_add_test(live, test_live_key_order);
 		tcase_add_test(live, test_live_timeout);
+		tcase_add_test(live, test_live_garbage_server);
 		tcase_add_test(live, test_live_down_and_failover);
 		tcase_add_test(live, test_live_restart);
 		tcase_add_test(live, test_live_external);

@@ -24,9 +24,6 @@
  * server that hangs (rather than refuses) costs one timeout per connection
  * attempt.
  *
- * libldap writes to its socket with send(2) without MSG_NOSIGNAL: the
- * process must ignore SIGPIPE (the daemon does), or a server closing the
- * connection first kills it.
  * libldap writes to its socket without MSG_NOSIGNAL, so a server closing
  * the connection first would kill the process with SIGPIPE: dir_new()
  * sets SIGPIPE to ignored if it still has its default action.

@@ -210,14 +210,17 @@ check_request(struct as_req *r, struct kerr *e)
 }
 
 /* The client name in the reply: canonical sAMAccountName@REALM when the
- * client asked for canonicalization (RFC 6806), else as requested. */
+ * client asked for canonicalization or sent an enterprise name (RFC 6806
+ * sections 5 and 7: an enterprise name is resolved to the account's
+ * principal), else exactly as requested. */
 static kerr_t
 reply_cname(struct as_req *r, KRB5_PRINCNAME **out)
 {
 	const KRB5_KDC_REQ_BODY *b = r->req->req_body;
 	const char *comps[1];
 
-	if (asn1krb_flags_get(b->kdc_options) & KRB5_KDCOPT_CANONICALIZE) {
+	if ((asn1krb_flags_get(b->kdc_options) & KRB5_KDCOPT_CANONICALIZE) ||
+	    b->cname->name_type == KRB5_NT_ENTERPRISE) {
 		comps[0] = r->acct->sam_account_name;
 		return asn1krb_princ_new(KRB5_NT_PRINCIPAL, comps, 1, out);
 	}

@@ -89,13 +89,14 @@ cleanup:
 }
 
 static int
-upn_binds(const struct as_req *r, char *seen, size_t seenlen)
+upn_binds(const struct as_req *r, char *seen, size_t seenlen, size_t *n_out)
 {
 	struct cv_blobs *upns = NULL;
 	size_t i, off = 0;
 	int ok = 0;
 
 	seen[0] = '\0';
+	*n_out = 0;
 	if (cv_cert_sans(r->pk->signer, CV_SAN_UPN, &upns, NULL) != 0)
 		return 0;
 	for (i = 0; upns != NULL && i < upns->n; i++) {
@@ -108,6 +109,7 @@ upn_binds(const struct as_req *r, char *seen, size_t seenlen)
 			off += (size_t)snprintf(seen + off, seenlen - off,
 			    "%s'%s'", off ? ", " : "", v);
 	}
+	*n_out = upns != NULL ? upns->n : 0;
 	cv_blobs_free(upns);
 	return ok;
 }
@@ -175,19 +177,21 @@ kerr_t
 as_account_check(struct as_req *r, struct kerr *e)
 {
 	char seen[512];
+	size_t n_upn;
 
-	if (upn_binds(r, seen, sizeof(seen))) {
+	if (upn_binds(r, seen, sizeof(seen), &n_upn)) {
 		r->binding = "UPN SAN";
 	} else if (pkinit_san_binds(r)) {
 		r->binding = "id-pkinit-san";
 	} else {
 		return kerr_set(e, KDC_ERR_CLIENT_NAME_MISMATCH,
-		    "certificate '%s' is not bound to account %s: its UPN "
-		    "SAN%s %s %s userPrincipalName '%s', and it has no "
-		    "id-pkinit-san for %s@%s",
+		    "certificate '%s' is not bound to account %s: %s%s%s "
+		    "userPrincipalName '%s', and it has no id-pkinit-san "
+		    "for %s@%s",
 		    cv_cert_subject(r->pk->signer), r->acct->dn,
-		    seen[0] ? "s" : "", seen[0] ? seen : "(none)",
-		    seen[0] ? "differ from" : "vs.",
+		    n_upn == 0 ? "it has no UPN SAN to match" :
+		    n_upn == 1 ? "its UPN SAN " : "its UPN SANs ", seen,
+		    n_upn == 0 ? "" : n_upn == 1 ? " differs from" : " differ from",
 		    r->acct->user_principal_name ? r->acct->user_principal_name
 		    : "(none)", r->acct->sam_account_name, r->realm_name);
 	}

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "as_req.h"
 #include "kdc_config.h"
 #include "log.h"
 #include "server.h"
@@ -107,6 +108,8 @@ int
 main(int argc, char **argv)
 {
 	struct kdc_server *srv = NULL;
+	struct as_ctx *as = NULL;
+	struct kerr kerr;
 	const char *config_path = NULL, *pid_path = NULL;
 	int foreground = 0, check = 0, opt, notify_fd = -1, rc;
 	char err[1024];
@@ -169,6 +172,14 @@ main(int argc, char **argv)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
+	kerr_clear(&kerr);
+	as = as_init(srv, &kerr);
+	if (as == NULL) {
+		fprintf(stderr, "pkinit-kdc: %s\n", kerr.msg);
+		log_msg(LOG_LVL_ERR, "%s", kerr.msg);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
 	if (server_listen(srv, pid_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pkinit-kdc: %s\n", err);
 		log_msg(LOG_LVL_ERR, "%s", err);
@@ -184,6 +195,7 @@ main(int argc, char **argv)
 out:
 	if (notify_fd >= 0)
 		daemon_finish(notify_fd, (unsigned char)rc);
+	as_free(as);
 	server_free(srv);
 	log_shutdown();
 	return rc;

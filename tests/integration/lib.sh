@@ -101,11 +101,22 @@ free_port() {
 	probe freeport
 }
 
+# realm_files: the key and certificate files a realm block needs (the
+# daemon loads them at start): the test PKI and the test krbtgt keytab.
+realm_files() {
+	[ -f "$TEST_TMP/pki/.complete" ] ||
+		sh "$top_srcdir/tests/integration/pki.sh" "$TEST_TMP/pki" EXAMPLE.TEST \
+		    >"$TEST_TMP/pki.log" 2>&1 || return 1
+	[ -f "$TEST_TMP/krbtgt.keytab" ] ||
+		cp "$top_srcdir/tests/data/keytab/example.keytab" "$TEST_TMP/krbtgt.keytab"
+}
+
 # write_conf FILE PORT [EXTRA kdcdefaults LINES...]
 write_conf() {
 	f=$1
 	port=$2
 	shift 2
+	realm_files || fail "test PKI generation ($TEST_TMP/pki.log)"
 	{
 		echo "[kdcdefaults]"
 		echo "	kdc_listen = 127.0.0.1:$port [::1]:$port"
@@ -121,8 +132,8 @@ write_conf() {
 		echo "[realms]"
 		echo "	EXAMPLE.TEST = {"
 		echo "		krbtgt_keytab = FILE:$TEST_TMP/krbtgt.keytab"
-		echo "		pkinit_identity = FILE:$TEST_TMP/kdc.pem,$TEST_TMP/kdc.key"
-		echo "		pkinit_anchors = FILE:$TEST_TMP/ca.pem"
+		echo "		pkinit_identity = FILE:$TEST_TMP/pki/kdc.crt,$TEST_TMP/pki/kdc.key"
+		echo "		pkinit_anchors = FILE:$TEST_TMP/pki/root.crt"
 		echo "		ldap_uri = ldap://127.0.0.1:389"
 		echo "		ldap_base_dn = dc=example,dc=test"
 		echo "	}"

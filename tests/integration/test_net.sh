@@ -44,7 +44,8 @@ fi
 	fail "pid file missing or wrong: $(cat "$PIDF" 2>/dev/null)"
 
 # ---- UDP -----------------------------------------------------------------
-KRBERR='^reply msg-type=30 error-code=60 realm=EXAMPLE.TEST e-text=.AS-REQ'
+# The probe's AS-REQ carries no PKINIT padata: KDC_ERR_PREAUTH_REQUIRED.
+KRBERR='^reply msg-type=30 error-code=25 realm=EXAMPLE.TEST e-text=.Additional pre-authentication required'
 expect_match "UDP/IPv4 AS-REQ gets a KRB-ERROR from the address asked" \
 	"$(probe udp 127.0.0.1 "$PORT")" "$KRBERR.* from-ok\$"
 expect_match "UDP/IPv6 AS-REQ gets a KRB-ERROR from the address asked" \
@@ -62,7 +63,7 @@ if command -v openssl >/dev/null 2>&1; then
 	probe udp 127.0.0.1 "$PORT" asreq "$TEST_TMP/reply.der" >/dev/null
 	out=$(openssl asn1parse -inform DER -in "$TEST_TMP/reply.der" 2>&1)
 	expect_match "openssl asn1parse: outer tag is APPLICATION 30" "$out" "^ +0:d=0 .*appl \\[ 30 \\]"
-	expect_match "openssl asn1parse: error-code 60 (0x3C)" "$out" "INTEGER +:3C\$"
+	expect_match "openssl asn1parse: error-code 25 (0x19)" "$out" "INTEGER +:19\$"
 	expect_match "openssl asn1parse: realm [9] present" "$out" "cont \\[ 9 \\]"
 	expect_match "openssl asn1parse: sname [10] present" "$out" "cont \\[ 10 \\]"
 fi
@@ -115,7 +116,7 @@ EOT
 		out=$(KRB5_CONFIG="$TEST_TMP/krb5.conf" KRB5CCNAME="FILE:$TEST_TMP/cc" \
 			KRB5_TRACE=/dev/stdout timeout 20 kinit alice@EXAMPLE.TEST </dev/null 2>&1)
 		expect_match "MIT kinit over $proto: request sent over $proto" "$out" "Sending (initial )?$proto request"
-		expect_match "MIT kinit over $proto: decodes our KRB-ERROR" "$out" "Received error from KDC: -1765328324/Generic error"
+		expect_match "MIT kinit over $proto: decodes our KRB-ERROR" "$out" "Received error from KDC: -1765328359/Additional pre-authentication required"
 	done
 else
 	echo "# kinit not installed: MIT client check not run"
@@ -127,7 +128,7 @@ expect_match "idle TCP connection closed after kdc_tcp_idle_timeout" "$out" "clo
 # ---- logging ---------------------------------------------------------------
 log=$(cat "$TEST_TMP/kdc.log")
 expect_match "one request line per request with id, proto, address, type" \
-	"$log" "req=[0-9]+ proto=udp from=127\.0\.0\.1:[0-9]+ type=AS-REQ result=KRB_ERR_GENERIC code=60 reason=.* ms=[0-9.]+"
+	"$log" "req=[0-9]+ proto=udp from=127\.0\.0\.1:[0-9]+ type=AS-REQ client=[^ ]+ server=[^ ]+ result=KDC_ERR_PREAUTH_REQUIRED code=25 reason=.* ms=[0-9.]+"
 expect_match "IPv6 clients are logged in brackets" "$log" "proto=tcp from=\[::1\]:[0-9]+"
 
 # ---- reload ------------------------------------------------------------------

@@ -223,6 +223,8 @@ static const struct dh_case dh_cases[] = {
 	{ PK_GROUP_P384, 18, mit_kdfs, 3, 0, PK_KDF_AH_SHA256 },
 	{ PK_GROUP_P384, 20, mit_kdfs, 3, 0, PK_KDF_AH_SHA256 },
 	{ PK_GROUP_P384, 17, mit_kdfs, 3, 0, PK_KDF_AH_SHA256 },
+	{ PK_GROUP_MODP15, 18, mit_kdfs, 3, 0, PK_KDF_AH_SHA256 },
+	{ PK_GROUP_P521, 20, mit_kdfs, 3, 0, PK_KDF_AH_SHA256 },
 	{ PK_GROUP_P256, 18, only_sha512, 1, 0, PK_KDF_AH_SHA512 },
 	{ PK_GROUP_MODP14, 20, only_sha1, 1, 0, PK_KDF_AH_SHA1 },
 	/* No supportedKDFs: RFC 4556 octetstring2key. */
@@ -263,7 +265,14 @@ START_TEST(test_dh_reply)
 	ck_assert_int_eq(rep->reply_key.enctype, t->enctype);
 	ck_assert_uint_eq(rep->reply_key.length,
 	    kc_enctype_key_length(t->enctype));
-	ck_assert(rep->method[0] != '\0');
+	/* The log line names the exchange: "DH MODP-2048, sha256". */
+	ck_assert_msg(strncmp(rep->method, t->grp >= PK_GROUP_P256 ? "ECDH " :
+	    "DH ", t->grp >= PK_GROUP_P256 ? 5 : 3) == 0, "%s", rep->method);
+	ck_assert_ptr_nonnull(strstr(rep->method, pk_group_name(t->grp)));
+	ck_assert_ptr_nonnull(strstr(rep->method,
+	    t->want_kdf == PK_KDF_AH_SHA256 ? "sha256" :
+	    t->want_kdf == PK_KDF_AH_SHA512 ? "sha512" :
+	    t->want_kdf == PK_KDF_AH_SHA1 ? "sha1" : "octetstring2key"));
 
 	/* PA-PK-AS-REP dhInfo -> dhSignedData -> KDCDHKeyInfo. */
 	ck_assert_msg(ASN1KRB_DECODE(PKINIT_PA_PK_AS_REP, rep->pa_value,
@@ -464,6 +473,30 @@ START_TEST(test_dh_weak_group_signed)
 	BN_free(g);
 	BN_free(q);
 	BN_free(y);
+}
+END_TEST
+
+/* A clientPublicValue that is no DH key at all (the client's RSA key). */
+START_TEST(test_dh_not_a_dh_key)
+{
+	struct client c;
+	struct pk_rep_params p;
+	struct pk_rep *rep = NULL;
+	const uint8_t *spki;
+	size_t len;
+	struct kerr e;
+
+	client_request(&c, "alice", PK_GROUP_UNKNOWN, 0, mit_kdfs, 3);
+	spki = cv_cert_spki(c.req->signer, &len);
+	c.req->client_spki = malloc(len);
+	ck_assert_ptr_nonnull(c.req->client_spki);
+	memcpy(c.req->client_spki, spki, len);
+	c.req->client_spki_len = len;
+	p = rep_params(&c, 18, 1);
+	ck_assert_int_eq(pk_rep_make(&p, &rep, &e),
+	    KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
+	ck_assert_ptr_null(rep);
+	client_free(&c);
 }
 END_TEST
 
@@ -714,6 +747,7 @@ main(void)
 	tcase_add_test(tc, test_dh_fresh_keys);
 	tcase_add_test(tc, test_dh_weak_group);
 	tcase_add_test(tc, test_dh_weak_group_signed);
+	tcase_add_test(tc, test_dh_not_a_dh_key);
 	tcase_add_test(tc, test_dh_enctype_unsupported);
 	tcase_add_loop_test(tc, test_rsa_reply, 0, 3);
 	tcase_add_test(tc, test_rsa_refused);

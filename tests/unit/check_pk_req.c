@@ -95,9 +95,10 @@ expect_code(const struct pkc_opts *o, kerr_t want)
 	ck_assert_msg(ret == want, "got %d (%s), want %d", (int)ret, e.msg,
 	    (int)want);
 	ck_assert_int_eq(e.code, want);
-	/* Every failure after the signature check still names the signer. */
-	if (r != NULL)
-		ck_assert_ptr_nonnull(r->signer);
+	/* Every failure after the signature check still hands out the
+	 * request, so that the refusal can name the certificate. */
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(r->signer);
 	pk_req_free(r);
 }
 
@@ -216,6 +217,33 @@ START_TEST(test_nonce_mismatch)
 	expect_code(&o, KDC_ERR_PREAUTH_FAILED);
 	o.nonce = 0;
 	expect_code(&o, KDC_ERR_PREAUTH_FAILED);
+}
+END_TEST
+
+/* Callers that do not want a message pass no struct kerr. */
+START_TEST(test_no_error_struct)
+{
+	struct pkc_opts o = good_opts();
+	struct pk_req_params p = params(cap.body, cap.body_len, NONCE, NOW);
+	struct pk_req *r = NULL;
+	uint8_t *pa;
+	size_t len;
+
+	ck_assert_int_eq(pk_req_parse((const uint8_t *)"\x30\x00", 2, &p, &r,
+	    NULL), KDC_ERR_PREAUTH_FAILED);
+	ck_assert_ptr_null(r);
+	o.nonce = NONCE ^ 0x80000000u;
+	pa = pkc_request(&o, cap.body, cap.body_len, &len);
+	ck_assert_int_eq(pk_req_parse(pa, len, &p, &r, NULL),
+	    KDC_ERR_PREAUTH_FAILED);
+	pk_req_free(r);
+	r = NULL;
+	free(pa);
+	o.nonce = NONCE;
+	pa = pkc_request(&o, cap.body, cap.body_len, &len);
+	ck_assert_int_eq(pk_req_parse(pa, len, &p, &r, NULL), 0);
+	pk_req_free(r);
+	free(pa);
 }
 END_TEST
 
@@ -533,6 +561,7 @@ main(void)
 	tcase_add_test(tc, test_good_request);
 	tcase_add_test(tc, test_pa_checksum);
 	tcase_add_test(tc, test_nonce_mismatch);
+	tcase_add_test(tc, test_no_error_struct);
 	tcase_add_test(tc, test_skew);
 	tcase_add_test(tc, test_pa_checksum2);
 	tcase_add_test(tc, test_pa_checksum2_sha1_allowed);

@@ -458,7 +458,8 @@ START_TEST(test_dh_weak_group_signed)
 	rp.nonce = cap.nonce;
 	rp.now = NOW;
 	rp.clockskew = 300;
-	ck_assert_msg(pk_req_parse(pa, pa_len, &rp, &req, &e) == 0, "%s", e.msg);
+	ck_assert_msg(pk_req_parse(pa, pa_len, &rp, &req, &e) == 0, "%s",
+	    e.msg);
 	memset(&c, 0, sizeof(c));
 	c.req = req;
 	c.as_req = pkc_as_req(&cap, pa, pa_len, &c.as_req_len);
@@ -599,7 +600,8 @@ rsa_round_trip(int32_t enctype)
 	ck_assert_int_eq(kp->reply_key->keytype, enctype);
 	ck_assert_int_eq(kp->reply_key->keyvalue->length,
 	    (int)rep->reply_key.length);
-	ck_assert_int_eq(kc_key_from_bytes(enctype, kp->reply_key->keyvalue->data,
+	ck_assert_int_eq(kc_key_from_bytes(enctype,
+	    kp->reply_key->keyvalue->data,
 	    (size_t)kp->reply_key->keyvalue->length, &key, &e), 0);
 	ck_assert(kc_key_equal(&key, &rep->reply_key));
 

@@ -444,6 +444,31 @@ START_TEST(test_tampered_cms)
 }
 END_TEST
 
+/* A good signature over something that is no AuthPack. */
+START_TEST(test_signed_junk)
+{
+	static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
+	struct pk_req_params p = params(cap.body, cap.body_len, NONCE, NOW);
+	struct pk_req *r = NULL;
+	uint8_t *sd, *pa;
+	size_t sd_len, len;
+	struct kerr e;
+
+	sd = pkc_sign("alice", junk, sizeof(junk), &sd_len);
+	pa = pkc_pa(sd, sd_len, &len);
+	ck_assert_int_eq(pk_req_parse(pa, len, &p, &r, &e),
+	    KDC_ERR_PREAUTH_FAILED);
+	ck_assert_ptr_nonnull(strstr(e.msg, "AuthPack"));
+	/* The signature held, so the refusal can name the certificate. */
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(r->signer);
+	ck_assert_ptr_null(r->client_spki);
+	pk_req_free(r);
+	free(sd);
+	free(pa);
+}
+END_TEST
+
 START_TEST(test_garbage)
 {
 	static const uint8_t junk[][8] = {
@@ -569,6 +594,7 @@ main(void)
 	tcase_add_test(tc, test_kdf_choice);
 	tcase_add_test(tc, test_rsa_request);
 	tcase_add_test(tc, test_tampered_cms);
+	tcase_add_test(tc, test_signed_junk);
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_truncation);
 	suite_add_tcase(s, tc);

@@ -102,7 +102,8 @@ sign_dh_key_info(const struct pk_rep_params *p,
 	if (ki == NULL)
 		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
 	/* Our keys are never reused, so the nonce is the client's
-	 * PKAuthenticator nonce, not 0. */
+	 * PKAuthenticator nonce, not 0.  _new() made a placeholder. */
+	ASN1_INTEGER_free(ki->nonce);
 	ki->nonce = asn1krb_uint32_new(p->req->nonce);
 	if (ki->nonce == NULL ||
 	    asn1krb_bitstr_set_octets(ki->subject_public_key, dh->kdc_public,

@@ -226,26 +226,27 @@ pk_req_parse(const uint8_t *pa_value, size_t len, const struct pk_req_params *p,
 	    PK_CONTENT_AUTH_DATA, p->allow_sha1 ? PK_CMS_ALLOW_SHA1 : 0, &sd, e);
 	if (ret)
 		goto cleanup;
-	ret = ASN1KRB_DECODE(PKINIT_AUTH_PACK, sd->content, sd->content_len,
-	    &ap, e);
-	if (ret) {
-		kerr_prefix(e, "AuthPack: ");
-		ret = e ? (e->code = KDC_ERR_PREAUTH_FAILED) : KDC_ERR_PREAUTH_FAILED;
-		goto cleanup;
-	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		ret = kerr_set(e, KRB_ERR_GENERIC, "out of memory");
 		goto cleanup;
 	}
-	/* Take the certificates before any other check so that refusals
-	 * can name the certificate in the log. */
+	/* Take the certificates before any other check, the AuthPack
+	 * decoding included, so that refusals can name the certificate in
+	 * the log. */
 	r->signer = sd->signer;
 	r->others = sd->others;
 	sd->signer = NULL;
 	sd->others = NULL;
 	memcpy(r->cms_digest, sd->digest, sizeof(r->cms_digest));
-	ret = check_authenticator(ap->pk_authenticator, p, r, e);
+	ret = ASN1KRB_DECODE(PKINIT_AUTH_PACK, sd->content, sd->content_len,
+	    &ap, e);
+	if (ret) {
+		kerr_prefix(e, "AuthPack: ");
+		ret = e ? (e->code = KDC_ERR_PREAUTH_FAILED) : KDC_ERR_PREAUTH_FAILED;
+	}
+	if (ret == 0)
+		ret = check_authenticator(ap->pk_authenticator, p, r, e);
 	if (ret == 0)
 		ret = take_auth_pack(ap, r, e);
 	*req_out = r;   /* also on failure: the caller logs the certificate */

@@ -32,6 +32,7 @@ write_realm_conf() {
 [kdcdefaults]
 	kdc_listen = 127.0.0.1:$PORT
 	kdc_tcp_listen = 127.0.0.1:$PORT
+	kdc_max_dgram_reply_size = 1400
 [logging]
 	kdc = FILE:$TEST_TMP/kdc.log
 	level = debug
@@ -170,6 +171,36 @@ kin -X "X509_anchors=FILE:$PKI/root.crt" -X "X509_anchors=FILE:$PKI/rogue-ca.crt
 expect_match "untrusted chain -> CANT_VERIFY_CERTIFICATE" "$OUT" "Can't verify certificate"
 expect_match "log names the chain check and certificate" "$(last_log)" \
     'cert_subject="CN=alice,O=Rogue".*code=70 reason="certificate .CN=alice,O=Rogue.: chain verification failed'
+
+# --- a reply too big for UDP makes kinit retry over TCP (RFC 4120 7.2.1) ---
+cp "$TEST_TMP/krb5.conf" "$TEST_TMP/krb5-udp.conf"
+sed -i 's/rdns = false/rdns = false\n\tudp_preference_limit = 65535/' "$TEST_TMP/krb5-udp.conf"
+KRB5_CONFIG=$TEST_TMP/krb5-udp.conf KRB5_TRACE=$TEST_TMP/trace-udp kin -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "kinit over UDP first still gets a TGT"; else fail "kinit UDP first: $OUT"; fi
+expect_match "UDP reply replaced by RESPONSE_TOO_BIG, then TCP" \
+    "$(cat "$TEST_TMP/trace-udp")" 'Response was too big|Received answer.*from stream|Sending initial TCP request'
+expect_match "RESPONSE_TOO_BIG logged" "$(grep ' req=' "$TEST_TMP/kdc.log")" \
+    'proto=udp .*(KRB_ERR_RESPONSE_TOO_BIG|code=52)'
+
+# --- directory down: SVC_UNAVAILABLE at once, recovery without restart ---
+# (MIT kinit treats SVC_UNAVAILABLE as "try another KDC" and keeps
+# re-sending until its own timeout, so time the KDC's answer from its log.)
+stop_slapd
+kdestroy >/dev/null 2>&1
+timeout 4 kinit -X "$(id_file alice)" alice@$REALM </dev/null >/dev/null 2>&1
+LINE=$(last_log)
+expect_match "directory down -> KDC_ERR_SVC_UNAVAILABLE" "$LINE" 'code=29 reason="account lookup.*no server reachable'
+MS=$(printf '%s\n' "$LINE" | sed -n 's/.* ms=\([0-9]*\).*/\1/p')
+if [ -n "$MS" ] && [ "$MS" -le 6000 ]; then pass "answered in $MS ms while the directory is down"; else
+	fail "answer took ${MS:-?} ms with the directory down"; fi
+sh "$top_srcdir/tests/integration/slapd.sh" start "$TEST_TMP/ldap" >/dev/null 2>&1
+i=0; RC=1
+while [ $i -lt 40 ] && [ $RC -ne 0 ]; do
+	sleep 0.5
+	kin -X "$(id_file alice)" alice@$REALM
+	i=$((i + 1))
+done
+if [ $RC -eq 0 ]; then pass "logons work again once slapd is back, no restart"; else fail "no recovery: $OUT"; fi
 
 # --- freshness required (applied by SIGHUP) ---
 write_realm_conf "pkinit_require_freshness = true"

@@ -372,6 +372,7 @@ as_handle(struct kdc_req_handle *h, const uint8_t *msg, size_t len, void *arg)
 		    &r->body_len, &e);
 	if (ret) {
 		kerr_prefix(&e, "malformed AS-REQ: ");
+		dispatch_mark_malformed(h);
 		as_finish_error(r, KRB_ERR_GENERIC, e.msg);
 		return;
 	}

@@ -13,7 +13,10 @@
  *    (like other KDCs do with garbage datagrams); TCP answers
  *    KRB_ERR_GENERIC, since the framing told us where the message ends and
  *    a stream client is waiting for an answer.  The connection stays open.
- * Every case writes exactly one log_request() line.
+ * Every case ends in exactly one log_request() call, but lines about
+ * garbage, framing errors and undecodable requests are rate-limited per
+ * source address (ratelog.h): a flood of them writes one line, then a
+ * line with the count of those suppressed once per RATELOG_INTERVAL.
  */
 #include "config.h"
 
@@ -24,6 +27,7 @@
 
 #include "dispatch.h"
 #include "net.h"
+#include "ratelog.h"
 #include "server.h"
 
 #define HANDLER_SLOTS 32      /* APPLICATION tags 0..30 fit */
@@ -39,6 +43,7 @@ struct dispatch {
 	char *realm;
 	struct kdc_req_handle *head;  /* pending requests */
 	size_t pending;
+	struct ratelog *rl;           /* lines about hostile traffic */
 };
 
 struct kdc_req_handle {
@@ -55,6 +60,7 @@ struct kdc_req_handle {
 	uint8_t *msg;
 	size_t len;
 	int msg_type;
+	int noise;                    /* 1 + enum ratelog_kind; 0: always log */
 	struct timespec start;
 	struct log_request log;
 	char addr[ADDR_STR_MAX];
@@ -64,7 +70,16 @@ struct kdc_req_handle {
 struct dispatch *
 dispatch_new(void)
 {
-	return calloc(1, sizeof(struct dispatch));
+	struct dispatch *d = calloc(1, sizeof(struct dispatch));
+
+	if (d == NULL)
+		return NULL;
+	d->rl = ratelog_new();
+	if (d->rl == NULL) {
+		free(d);
+		return NULL;
+	}
+	return d;
 }
 
 void
@@ -75,6 +90,7 @@ dispatch_free(struct dispatch *d)
 	dispatch_abort_all(d, KDC_ERR_SVC_UNAVAILABLE, "KDC is shutting down",
 	    "shutdown");
 	free(d->realm);
+	ratelog_free(d->rl);
 	free(d);
 }
 
@@ -217,6 +233,31 @@ build_error(struct dispatch *d, const struct krb_error_info *given,
 	return krb_error_encode(&info, der_out, len_out, e);
 }
 
+/* Write the request's line unless it is noise from a source already
+ * logged within the interval. */
+static void
+log_finished(struct kdc_req_handle *h)
+{
+	char why[KERR_MSG_MAX + 96];
+	unsigned long suppressed;
+
+	if (h->noise == 0) {
+		log_request(&h->log);
+		return;
+	}
+	if (!ratelog_check(h->d->rl, h->src.peer, h->src.peer_len,
+	    (enum ratelog_kind)(h->noise - 1), (int64_t)h->start.tv_sec,
+	    &suppressed))
+		return;
+	if (suppressed > 0) {
+		snprintf(why, sizeof(why), "%s; %lu similar messages from this "
+		    "address suppressed", h->log.reason != NULL ?
+		    h->log.reason : "", suppressed);
+		h->log.reason = why;
+	}
+	log_request(&h->log);
+}
+
 /* The single exit of every request: log once, reply last, free. */
 static void
 finish(struct kdc_req_handle *h, const uint8_t *der, size_t len, kerr_t code,
@@ -244,7 +285,7 @@ finish(struct kdc_req_handle *h, const uint8_t *der, size_t len, kerr_t code,
 	h->log.code = code;
 	h->log.reason = reason;
 	h->log.elapsed_ms = elapsed_ms(&h->start);
-	log_request(&h->log);
+	log_finished(h);
 	unlink_req(h);
 	/* Reply before freeing: der may point into the request itself. */
 	reply(reply_arg, der, der != NULL ? len : 0);
@@ -318,6 +359,12 @@ dispatch_set_cancel(struct kdc_req_handle *h, dispatch_cancel_fn fn, void *arg)
 }
 
 void
+dispatch_mark_malformed(struct kdc_req_handle *h)
+{
+	h->noise = 1 + RATELOG_MALFORMED;
+}
+
+void
 dispatch_set_data(struct kdc_req_handle *h, void *data)
 {
 	h->data = data;
@@ -353,6 +400,8 @@ refuse(struct kdc_req_handle *h)
 {
 	char text[96];
 
+	if (h->msg_type != KRB_MSG_AS_REQ && h->msg_type != KRB_MSG_TGS_REQ)
+		h->noise = 1 + RATELOG_GARBAGE;
 	if (h->msg_type < 0) {
 		if (!h->src.stream) {
 			finish(h, NULL, 0, KRB_ERR_GENERIC,
@@ -479,6 +528,8 @@ dispatch_reject(struct kdc_server *srv, const struct dispatch_src *src,
 	struct kdc_req_handle *h;
 
 	h = req_start(srv, NULL, 0, src, reply, reply_arg);
-	if (h != NULL)
-		dispatch_finish_error(h, NULL, code, e_text, reason);
+	if (h == NULL)
+		return;
+	h->noise = 1 + RATELOG_FRAMING;
+	dispatch_finish_error(h, NULL, code, e_text, reason);
 }

@@ -96,6 +96,12 @@ int dispatch_register(struct dispatch *d, int msg_type, dispatch_handler_fn fn,
 void dispatch_set_cancel(struct kdc_req_handle *h, dispatch_cancel_fn fn,
     void *arg);
 
+/*
+ * The request does not decode: its log line is rate-limited per source
+ * like garbage is (a flood of malformed requests writes one line).
+ */
+void dispatch_mark_malformed(struct kdc_req_handle *h);
+
 /* Per-request state a pipeline may attach (freed by the pipeline). */
 void dispatch_set_data(struct kdc_req_handle *h, void *data);
 void *dispatch_get_data(const struct kdc_req_handle *h);

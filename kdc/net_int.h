@@ -11,6 +11,7 @@
 #include "net.h"
 
 struct tcp_conn;
+struct ratelog;
 
 struct net_listener {
 	struct net *net;
@@ -41,6 +42,7 @@ struct net {
 	size_t n_conns;
 	int stopping;
 	uint8_t *dgram;               /* receive buffer for datagrams */
+	struct ratelog *rl;           /* per-source limit on connection lines */
 };
 
 #define NET_DGRAM_MAX 65536

@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "net_int.h"
+#include "ratelog.h"
 #include "loop.h"
 
 void
@@ -47,7 +48,10 @@ net_new(struct loop *loop, struct kdc_server *srv, const struct net_limits *lim)
 	if (n == NULL)
 		return NULL;
 	n->dgram = malloc(NET_DGRAM_MAX);
-	if (n->dgram == NULL) {
+	n->rl = ratelog_new();
+	if (n->dgram == NULL || n->rl == NULL) {
+		free(n->dgram);
+		ratelog_free(n->rl);
 		free(n);
 		return NULL;
 	}
@@ -350,5 +354,6 @@ net_free(struct net *n)
 	}
 	free(n->active.v);
 	free(n->dgram);
+	ratelog_free(n->rl);
 	free(n);
 }

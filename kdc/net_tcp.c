@@ -16,10 +16,16 @@
  * connection evicts the least recently active connection that has no
  * request in flight; if every connection is busy the new one is closed.
  * This keeps idle or slow clients from locking out real ones.
+ *
+ * Lines about connections closed at the limit, idle or inside a message
+ * are rate-limited per source address (ratelog.h), so a flood of
+ * connections is logged once per source, not once per connection.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -31,6 +37,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "net_int.h"
+#include "ratelog.h"
 #include "tcp_frame.h"
 
 #define TCP_READ_CHUNK 16384
@@ -53,6 +60,30 @@ struct tcp_conn {
 	char name[80];
 	TAILQ_ENTRY(tcp_conn) link;
 };
+
+/* Log a line about peer unless its source said as much recently. */
+static void __attribute__((format(printf, 5, 6)))
+conn_note(struct net *n, const struct sockaddr_storage *peer,
+    socklen_t peer_len, enum ratelog_kind kind, const char *fmt, ...)
+{
+	char line[256];
+	unsigned long suppressed;
+	enum log_level level = kind == RATELOG_CONN_CLOSE ? LOG_LVL_DEBUG :
+	    LOG_LVL_WARNING;
+	va_list ap;
+
+	if (!ratelog_check(n->rl, (const struct sockaddr *)peer, peer_len,
+	    kind, ratelog_now(), &suppressed))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (suppressed > 0)
+		log_msg(level, "%s (%lu similar from this address suppressed)",
+		    line, suppressed);
+	else
+		log_msg(level, "%s", line);
+}
 
 static void
 conn_free(struct tcp_conn *c)
@@ -271,7 +302,8 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if (what & BEV_EVENT_TIMEOUT) {
-		log_msg(LOG_LVL_DEBUG, "tcp %s: idle timeout", c->name);
+		conn_note(c->net, &c->peer, c->peer_len, RATELOG_CONN_CLOSE,
+		    "tcp %s: idle timeout", c->name);
 		conn_free(c);
 		return;
 	}
@@ -283,7 +315,8 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_EOF) {
 		if (tcp_frame_eof(&c->fr) == TCP_FRAME_ERR_TRUNCATED)
-			log_msg(LOG_LVL_INFO, "tcp %s: closed inside a "
+			conn_note(c->net, &c->peer, c->peer_len,
+			    RATELOG_CONN_CLOSE, "tcp %s: closed inside a "
 			    "message", c->name);
 		/* The peer will not send more; a parked request has nobody
 		 * to answer any more.  Flush what is already queued. */
@@ -306,9 +339,9 @@ make_room(struct net *n)
 		return 0;
 	TAILQ_FOREACH(c, &n->conns, link) {
 		if (!c->awaiting) {
-			log_msg(LOG_LVL_INFO, "tcp connection limit (%u) "
-			    "reached: closing least recently active %s",
-			    n->lim.max_tcp_conns, c->name);
+			conn_note(n, &c->peer, c->peer_len, RATELOG_CONN_LIMIT,
+			    "tcp connection limit (%u) reached: closing least "
+			    "recently active %s", n->lim.max_tcp_conns, c->name);
 			conn_free(c);
 			return 0;
 		}
@@ -376,9 +409,9 @@ tcp_acceptable(evutil_socket_t lfd, short what, void *arg)
 		if (make_room(l->net) != 0) {
 			net_addr_str((struct sockaddr *)&ss, sl, name,
 			    sizeof(name));
-			log_msg(LOG_LVL_WARNING, "tcp connection limit (%u) "
-			    "reached, all busy: refusing %s",
-			    l->net->lim.max_tcp_conns, name);
+			conn_note(l->net, &ss, sl, RATELOG_CONN_LIMIT,
+			    "tcp connection limit (%u) reached, all busy: "
+			    "refusing %s", l->net->lim.max_tcp_conns, name);
 			close(fd);
 			continue;
 		}

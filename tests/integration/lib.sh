@@ -5,6 +5,14 @@
 # "skip") is used only when a required tool is missing.  Everything runs
 # in a private temporary directory on loopback addresses with free ports;
 # every process a test starts is stopped by the EXIT trap.
+#
+# Sanitizer and valgrind builds: once the test's processes are stopped,
+# the EXIT trap fails the test if any daemon's stderr ($TEST_TMP/*.stderr)
+# holds an AddressSanitizer, UndefinedBehaviorSanitizer or LeakSanitizer
+# report, or a valgrind log ($TEST_TMP/valgrind.*.log) reports errors.
+# KDC_WRAPPER (e.g. "valgrind --leak-check=full ...") is put in front of
+# the daemon by kdc_start; KDC_START_WAIT (seconds, default 5) is how long
+# wait_udp waits for it to answer.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -60,6 +68,29 @@ track_pid() {
 	TEST_PIDS="$TEST_PIDS $1"
 }
 
+# Sanitizer or valgrind reports in the daemons' output; 1 if any.
+check_reports() {
+	found=0
+	for f in "$TEST_TMP"/*.stderr; do
+		[ -f "$f" ] || continue
+		if grep -Eq 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$f"; then
+			echo "FAIL: sanitizer report in $f:"
+			grep -E -A40 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$f" | head -n 80
+			found=1
+		fi
+	done
+	for f in "$TEST_TMP"/valgrind.*.log; do
+		[ -f "$f" ] || continue
+		if grep -Eq 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$f"; then
+			echo "FAIL: valgrind errors in $f:"
+			grep -E -B2 -A30 'Invalid|uninitialised|definitely lost in' "$f" | head -n 120
+			grep -E 'ERROR SUMMARY|definitely lost:' "$f"
+			found=1
+		fi
+	done
+	return $found
+}
+
 test_cleanup() {
 	for p in $TEST_PIDS; do
 		kill -TERM "$p" 2>/dev/null
@@ -67,6 +98,10 @@ test_cleanup() {
 	for p in $TEST_PIDS; do
 		wait "$p" 2>/dev/null
 	done
+	if [ -n "${TEST_TMP:-}" ] && [ -d "$TEST_TMP" ] && ! check_reports; then
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+		SAN_FAILED=1
+	fi
 	if [ -n "${TEST_TMP:-}" ] && [ -d "$TEST_TMP" ]; then
 		if [ "$TESTS_FAILED" -gt 0 ] || [ -n "${KEEP_TMP:-}" ]; then
 			echo "# test files kept in $TEST_TMP"
@@ -74,6 +109,7 @@ test_cleanup() {
 			rm -rf "$TEST_TMP"
 		fi
 	fi
+	[ -z "${SAN_FAILED:-}" ] || exit 1
 }
 
 test_init() {
@@ -151,10 +187,10 @@ wait_file_match() {
 	return 0
 }
 
-# wait_udp HOST PORT: until the KDC answers (5 s at most).
+# wait_udp HOST PORT: until the KDC answers (KDC_START_WAIT s at most).
 wait_udp() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt $((${KDC_START_WAIT:-5} * 10)) ]; do
 		case $(probe udp "$1" "$2" 2>/dev/null) in
 		reply*) return 0 ;;
 		esac
@@ -169,7 +205,7 @@ wait_udp() {
 kdc_start() {
 	conf=$1
 	shift
-	"$KDC_BIN" -n -c "$conf" "$@" 2>>"$TEST_TMP/kdc.stderr" &
+	${KDC_WRAPPER:-} "$KDC_BIN" -n -c "$conf" "$@" 2>>"$TEST_TMP/kdc.stderr" &
 	KDC_PID=$!
 	track_pid "$KDC_PID"
 }

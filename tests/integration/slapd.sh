@@ -24,6 +24,13 @@
 # SLAPD_MODULE_DIR (/usr/lib/ldap), top_srcdir (to find conf/).
 # ACLs: userPassword is for binding only; authenticated clients (simple
 # bind or SASL EXTERNAL over ldapi://) read everything; anonymous nothing.
+#
+# Replication (cn=config style only): SLAPD_REPL=provider loads the
+# syncprov overlay; SLAPD_REPL=consumer:URI makes a read-only replica
+# that follows the provider at URI with syncrepl (refreshAndPersist,
+# retrying every second), binding as the rootdn with DIR/rootpw, so copy
+# the provider's rootpw into the consumer's DIR before its first start.
+# Both are set when DIR is first configured.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -107,6 +114,8 @@ cn: module{0}
 olcModulePath: $module_dir
 olcModuleLoad: back_mdb
 
+$(repl_module_ldif)
+
 dn: cn=schema,cn=config
 objectClass: olcSchemaConfig
 cn: schema
@@ -144,6 +153,7 @@ olcDbIndex: sAMAccountName,userPrincipalName eq
 olcDbIndex: altSecurityIdentities,dNSHostName,servicePrincipalName eq
 olcAccess: {0}to attrs=userPassword by anonymous auth by * none
 olcAccess: {1}to * by users read by * none
+$(repl_db_ldif "$d")
 EOC
 	mkdir -p "$d/slapd.d"
 	"$(find_tool slapadd)" -n 0 -F "$d/slapd.d" -l "$d/config.ldif" >> "$d/log" 2>&1 ||
@@ -176,6 +186,37 @@ access to attrs=userPassword by anonymous auth by * none
 access to * by users read by * none
 EOC
 }
+
+# ---- Replication (SLAPD_REPL), used by test_failover.sh ----------------
+# Output is spliced into config.ldif: repl_module_ldif after the module
+# entry, repl_db_ldif as the last lines of the mdb database entry (the
+# syncrepl attribute) followed by the overlay entry.
+repl_module_ldif() {
+	case "${SLAPD_REPL:-}" in
+	provider)
+		printf '\ndn: cn=module{1},cn=config\nobjectClass: olcModuleList\n'
+		printf 'cn: module{1}\nolcModulePath: %s\nolcModuleLoad: syncprov\n' "$module_dir"
+		;;
+	esac
+}
+
+repl_db_ldif() {
+	case "${SLAPD_REPL:-}" in
+	provider)
+		printf 'olcDbIndex: entryCSN,entryUUID eq\n\n'
+		printf 'dn: olcOverlay=syncprov,olcDatabase={1}mdb,cn=config\n'
+		printf 'objectClass: olcOverlayConfig\nobjectClass: olcSyncProvConfig\n'
+		printf 'olcOverlay: syncprov\n'
+		;;
+	consumer:*)
+		printf 'olcDbIndex: entryCSN,entryUUID eq\n'
+		printf 'olcSyncrepl: rid=001 provider=%s bindmethod=simple ' "${SLAPD_REPL#consumer:}"
+		printf 'binddn="%s" credentials=%s searchbase="%s" ' "$rootdn" "$(cat "$1/rootpw")" "$suffix"
+		printf 'type=refreshAndPersist retry="1 +" timeout=2 network-timeout=2\n'
+		;;
+	esac
+}
+# ---- end of replication -------------------------------------------------
 
 cfg_args() {
 	if [ -f "$1/slapd.conf" ]; then echo "-f $1/slapd.conf"; else echo "-F $1/slapd.d"; fi

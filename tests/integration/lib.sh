@@ -10,9 +10,10 @@
 # the EXIT trap fails the test if any daemon's stderr ($TEST_TMP/*.stderr)
 # holds an AddressSanitizer, UndefinedBehaviorSanitizer or LeakSanitizer
 # report, or a valgrind log ($TEST_TMP/valgrind.*.log) reports errors.
-# KDC_WRAPPER (e.g. "valgrind --leak-check=full ...") is put in front of
-# the daemon by kdc_start; KDC_START_WAIT (seconds, default 5) is how long
-# wait_udp waits for it to answer.
+# KDC_WRAPPER (e.g. "valgrind --leak-check=full ...", split at blanks,
+# @TEST_TMP@ replaced) is put in front of the daemon by kdc_start;
+# KDC_START_WAIT (seconds, default 5) is how long wait_udp waits for it
+# to answer.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -205,7 +206,9 @@ wait_udp() {
 kdc_start() {
 	conf=$1
 	shift
-	${KDC_WRAPPER:-} "$KDC_BIN" -n -c "$conf" "$@" 2>>"$TEST_TMP/kdc.stderr" &
+	# @TEST_TMP@ in the wrapper names this test's directory.
+	wrapper=$(printf '%s' "${KDC_WRAPPER:-}" | sed "s|@TEST_TMP@|$TEST_TMP|g")
+	$wrapper "$KDC_BIN" -n -c "$conf" "$@" 2>>"$TEST_TMP/kdc.stderr" &
 	KDC_PID=$!
 	track_pid "$KDC_PID"
 }

@@ -512,14 +512,15 @@ log_request(const struct log_request *q)
 	rec_str(&r, "proto", q->proto);
 	rec_str(&r, "from", q->client_addr);
 	rec_str(&r, "type", q->req_type);
-	if (event != LOG_EV_NONE)
-		rec_int(&r, "event", event);
 	rec_identity(&r, q);
 	rec_str(&r, "result", q->code == 0 ? "ISSUED" : kerr_name(q->code));
 	rec_int(&r, "code", q->code);
 	rec_str(&r, "reason", q->reason);
 	snprintf(num, sizeof(num), "%.3f", q->elapsed_ms);
 	rec_num(&r, "ms", num);
+	/* Last, so the fields before keep the order they always had. */
+	if (event != LOG_EV_NONE)
+		rec_int(&r, "event", event);
 	emit(level, r.buf);
 }
 

@@ -18,6 +18,7 @@
 
 #include "kerror.h"
 #include "log.h"
+#include "metrics.h"
 
 #define LOG_LINE_MAX 4096
 
@@ -529,6 +530,7 @@ log_event(int event, enum log_level level, const struct log_request *ctx,
     ...)
 {
 	const char *key, *val;
+	char name[48];
 	struct rec r;
 	va_list ap;
 
@@ -548,6 +550,8 @@ log_event(int event, enum log_level level, const struct log_request *ctx,
 	}
 	va_end(ap);
 	emit(level, r.buf);
+	snprintf(name, sizeof(name), "events_total{event=\"%d\"}", event);
+	metrics_counter_add(name, 1);
 }
 
 uint64_t

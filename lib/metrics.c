@@ -68,6 +68,8 @@ static const struct {
 	{ "crl_fetches_total", METRICS_COUNTER, "CRL downloads started" },
 	{ "revocation_cache_hits_total", METRICS_COUNTER,
 	  "Revocation answers served from the cache" },
+	{ "events_total{", METRICS_COUNTER,
+	  "Certificate mapping and policy event lines written, by event id" },
 	{ "metrics_dropped_total", METRICS_COUNTER,
 	  "Updates dropped because the metrics registry was full" },
 };

@@ -9,6 +9,7 @@
 
 #include "kerror.h"
 #include "log.h"
+#include "metrics.h"
 
 static char logpath[64];
 static char text[64 * 1024];
@@ -225,6 +226,9 @@ START_TEST(test_events)
 	    "X509IssuerSubject\"\n"));
 	ck_assert_ptr_nonnull(strstr(t, ": info: event=305 "
 	    "policy=smartcard-only\n"));
+	/* Each event line is counted for the metrics endpoint. */
+	ck_assert_int_eq(metrics_value("events_total{event=\"39\"}"), 1);
+	ck_assert_int_eq(metrics_value("events_total{event=\"305\"}"), 1);
 }
 END_TEST
 

@@ -174,4 +174,64 @@ OUT=$(kvno host/svc.example.test@$REALM 2>&1)
 expect_match "kvno over TCP" "$OUT" 'kvno = 1'
 expect_match "TGS-REQ over TCP logged" "$(last_tgs)" 'proto=tcp .*result=ISSUED'
 
+# --- replay and tampering, with requests captured by a UDP relay ---
+cat >"$TEST_TMP/relay.py" <<'EOT'
+import socket, sys
+# relay.py LISTEN_PORT KDC_PORT DIR: forward datagrams, keep each request.
+lp, kp, d = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", lp))
+n = 0
+while True:
+    msg, peer = s.recvfrom(65535)
+    n += 1
+    open("%s/req.%d" % (d, n), "wb").write(msg)
+    k = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    k.settimeout(5)
+    k.sendto(msg, ("127.0.0.1", kp))
+    try:
+        s.sendto(k.recvfrom(65535)[0], peer)
+    except socket.timeout:
+        pass
+    k.close()
+EOT
+cat >"$TEST_TMP/send.py" <<'EOT'
+import socket, sys
+# send.py PORT FILE [tamper]: send one request, print the KRB-ERROR code.
+msg = bytearray(open(sys.argv[2], "rb").read())
+if len(sys.argv) > 3:
+    # Change the last digit of the seconds of till ([5] KerberosTime).
+    i = msg.find(b"\xa5\x11\x18\x0f")
+    msg[i + 4 + 13] = ord("0") + (msg[i + 4 + 13] - ord("0") + 1) % 10
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(bytes(msg), ("127.0.0.1", int(sys.argv[1])))
+rep = s.recvfrom(65535)[0]
+# error-code [6] Int32 inside KRB-ERROR: find a6 03 02 01 xx.
+j = rep.find(b"\xa6\x03\x02\x01")
+print("msg-type=%d code=%s" % (rep[0] & 0x1f, rep[j + 4] if j >= 0 else "-"))
+EOT
+sed -i 's/^\tudp_preference_limit = 1$//' "$TEST_TMP/krb5.conf"
+RELAY_PORT=$(free_port)
+mkdir -p "$TEST_TMP/cap"
+python3 "$TEST_TMP/relay.py" "$RELAY_PORT" "$PORT" "$TEST_TMP/cap" &
+track_pid $!
+kin -X "$ID" alice@$REALM
+sleep 0.3
+sed "s/kdc = 127.0.0.1:$PORT/kdc = 127.0.0.1:$RELAY_PORT/" "$TEST_TMP/krb5.conf" >"$TEST_TMP/krb5-relay.conf"
+OUT=$(KRB5_CONFIG=$TEST_TMP/krb5-relay.conf kvno host/svc.example.test@$REALM 2>&1)
+expect_match "kvno through the capturing relay" "$OUT" 'kvno = 1'
+REQ=$(ls "$TEST_TMP"/cap/req.* 2>/dev/null | tail -n 1)
+if [ -n "$REQ" ]; then
+	OUT=$(python3 "$TEST_TMP/send.py" "$PORT" "$REQ" tamper 2>&1)
+	expect_match "request body changed after signing: BAD_INTEGRITY" "$OUT" 'msg-type=30 code=31'
+	expect_match "checksum failure logged" "$(last_tgs)" \
+	    'client=alice@EXAMPLE.TEST server=host/svc.example.test@EXAMPLE.TEST .*code=31 reason="authenticator: checksum over the request body'
+	OUT=$(python3 "$TEST_TMP/send.py" "$PORT" "$REQ" 2>&1)
+	expect_match "replayed TGS-REQ refused with KRB_AP_ERR_REPEAT" "$OUT" 'msg-type=30 code=34'
+	expect_match "replay logged" "$(last_tgs)" 'code=34 reason="authenticator: authenticator already used'
+else
+	fail "no TGS-REQ captured"
+fi
+
 test_finish

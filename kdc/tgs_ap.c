@@ -72,12 +72,14 @@ decrypt_tgt(struct tgs_req *r, struct kerr *e)
 		    r->realm_name);
 	if (t->enc_part->kvno != NULL &&
 	    asn1krb_uint32_get(t->enc_part->kvno, &kvno) != 0)
-		return kerr_set(e, KRB_AP_ERR_BADKEYVER, "TGT: kvno unreadable");
+		return kerr_set(e, KRB_AP_ERR_BADKEYVER,
+		    "TGT: kvno unreadable");
 	tk = tgs_keys_find(r->realm->tgs, kvno, t->enc_part->etype);
 	if (tk == NULL) {
 		if (!kvno_held(r->realm->tgs, kvno))
 			return kerr_set(e, KRB_AP_ERR_BADKEYVER,
-			    "TGT: krbtgt kvno %u is not in krbtgt_keytab", kvno);
+			    "TGT: krbtgt kvno %u is not in krbtgt_keytab",
+			    kvno);
 		return kerr_set(e, KRB_AP_ERR_BADKEYVER,
 		    "TGT: no krbtgt key of kvno %u for enctype %d", kvno,
 		    t->enc_part->etype);
@@ -138,7 +140,8 @@ read_tgt(struct tgs_req *r, struct kerr *e)
 		return kerr_set(e, KRB_AP_ERR_TKT_NYV, "TGT: marked INVALID");
 	if (tt->starttime != 0 && tt->starttime > r->now + skew)
 		return kerr_set(e, KRB_AP_ERR_TKT_NYV,
-		    "TGT: starts in %lld s", (long long)(tt->starttime - r->now));
+		    "TGT: starts in %lld s",
+		    (long long)(tt->starttime - r->now));
 	if (r->now > tt->endtime + skew)
 		return kerr_set(e, KRB_AP_ERR_TKT_EXPIRED,
 		    "TGT: expired %lld s ago",
@@ -208,7 +211,8 @@ check_authenticator(struct tgs_req *r, const KRB5_AUTHENTICATOR *a,
 	    ASN1_STRING_get0_data(a->cksum->checksum),
 	    (size_t)ASN1_STRING_length(a->cksum->checksum), e);
 	if (ret) {
-		kerr_prefix(e, "authenticator: checksum over the request body: ");
+		kerr_prefix(e,
+		    "authenticator: checksum over the request body: ");
 		return ret;
 	}
 	if (a->subkey != NULL) {
@@ -245,7 +249,8 @@ tgs_ap_verify(struct tgs_req *r, struct kerr *e)
 	if (pa == NULL)
 		return kerr_set(e, KDC_ERR_PADATA_TYPE_NOSUPP,
 		    "TGS-REQ without PA-TGS-REQ");
-	ret = ASN1KRB_DECODE(KRB5_AP_REQ, ASN1_STRING_get0_data(pa->padata_value),
+	ret = ASN1KRB_DECODE(KRB5_AP_REQ,
+	    ASN1_STRING_get0_data(pa->padata_value),
 	    (size_t)ASN1_STRING_length(pa->padata_value), &r->ap, e);
 	if (ret) {
 		kerr_prefix(e, "PA-TGS-REQ: malformed AP-REQ: ");

@@ -35,7 +35,8 @@ choose_enctype(const struct tgs_req *r, int32_t *enctype_out, struct kerr *e)
 		    &et) != 0 || !kc_enctype_supported(et))
 			continue;
 		/* A krbtgt accepts any enctype we support. */
-		if (r->to_tgs || svc_keys_has_enctype(r->realm->svc, r->svc, et)) {
+		if (r->to_tgs ||
+		    svc_keys_has_enctype(r->realm->svc, r->svc, et)) {
 			*enctype_out = et;
 			return 0;
 		}

@@ -15,7 +15,6 @@
 #include "log.h"
 #include "realm.h"
 #include "replay.h"
-#include "secmem.h"
 #include "server.h"
 #include "svc_keys.h"
 #include "tgs_req.h"

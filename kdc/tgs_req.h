@@ -58,7 +58,7 @@ struct tgs_req {
 	struct kc_key session;            /* the TGT's session key */
 	struct kc_key subkey;             /* authenticator subkey, if any */
 	int has_subkey;
-	KRB5_AUTHDATA *req_authdata;      /* enc-authorization-data, decrypted */
+	KRB5_AUTHDATA *req_authdata;      /* enc-authorization-data, opened */
 
 	/* Service (tgs_req.c). */
 	int to_tgs;                       /* sname is krbtgt/REALM */

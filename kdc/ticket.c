@@ -84,7 +84,8 @@ tkt_build(const struct tkt_params *p, KRB5_TICKET **tkt_out, struct kerr *e)
 	    asn1krb_time_set(&etp->authtime, t->authtime) ||
 	    (t->starttime && asn1krb_time_set(&etp->starttime, t->starttime)) ||
 	    asn1krb_time_set(&etp->endtime, t->endtime) ||
-	    (t->renew_till && asn1krb_time_set(&etp->renew_till, t->renew_till)))
+	    (t->renew_till &&
+	    asn1krb_time_set(&etp->renew_till, t->renew_till)))
 		goto nomem;
 	ret = ASN1KRB_ENCODE(KRB5_ENC_TICKET_PART, etp, &der, &len, e);
 	if (ret)
@@ -152,7 +153,8 @@ tkt_enc_rep_part(const struct tkt_rep_params *p, uint8_t **ct_out,
 	    asn1krb_time_set(&ep->authtime, t->authtime) ||
 	    (t->starttime && asn1krb_time_set(&ep->starttime, t->starttime)) ||
 	    asn1krb_time_set(&ep->endtime, t->endtime) ||
-	    (t->renew_till && asn1krb_time_set(&ep->renew_till, t->renew_till)) ||
+	    (t->renew_till &&
+	    asn1krb_time_set(&ep->renew_till, t->renew_till)) ||
 	    asn1krb_str_set(&ep->srealm, p->srealm))
 		goto nomem;
 	/* Same fields, different APPLICATION tag (RFC 4120 section 5.4.2). */
@@ -162,7 +164,8 @@ tkt_enc_rep_part(const struct tkt_rep_params *p, uint8_t **ct_out,
 		ret = ASN1KRB_ENCODE(KRB5_ENC_AS_REP_PART, ep, &der, &len, e);
 	if (ret)
 		goto cleanup;
-	ret = kc_encrypt(p->reply_key, p->usage, der, len, ct_out, ctlen_out, e);
+	ret = kc_encrypt(p->reply_key, p->usage, der, len, ct_out, ctlen_out,
+	    e);
 	goto cleanup;
 nomem:
 	ret = kerr_set(e, KRB_ERR_GENERIC, "out of memory building the reply");
@@ -231,7 +234,8 @@ tkt_tgs_times(const struct tkt_tgs_in *in, struct tkt_times *out,
 	if (opts & KRB5_KDCOPT_FORWARDED) {
 		if (!(tgt->flags & KRB5_TKT_FORWARDABLE))
 			return kerr_set(e, KDC_ERR_BADOPTION,
-			    "FORWARDED asked with a TGT that is not forwardable");
+			    "FORWARDED asked with a TGT that is not "
+			    "forwardable");
 		flags |= KRB5_TKT_FORWARDED;
 	}
 	/* A ticket derived from a forwarded ticket is forwarded too
@@ -246,7 +250,8 @@ tkt_tgs_times(const struct tkt_tgs_in *in, struct tkt_times *out,
 			    "PROXY asked with a TGT that is not proxiable");
 		if (in->to_tgs)
 			return kerr_set(e, KDC_ERR_BADOPTION,
-			    "PROXY may not be used for a ticket-granting ticket");
+			    "PROXY may not be used for a ticket-granting "
+			    "ticket");
 		flags |= KRB5_TKT_PROXY;
 	}
 

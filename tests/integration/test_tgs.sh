@@ -234,4 +234,42 @@ else
 	fail "no TGS-REQ captured"
 fi
 
+# --- krbtgt key rollover: TGTs under any kvno we hold are accepted ---
+kin -X "$ID" alice@$REALM
+cp "$TEST_TMP/ccache" "$TEST_TMP/tgt-kvno1.cc"
+# with_old_tgt SERVICE: kvno with a fresh copy of the kvno-1 TGT.
+with_old_tgt() {
+	cp "$TEST_TMP/tgt-kvno1.cc" "$TEST_TMP/old.cc"
+	KRB5CCNAME=FILE:$TEST_TMP/old.cc kvno "$1" 2>&1
+}
+reload_krbtgt() {
+	sed -i "s|krbtgt_keytab = .*|krbtgt_keytab = FILE:$1|" "$CONF"
+	N=$(grep -c reloaded "$TEST_TMP/kdc.log")
+	kill -HUP "$KDC_PID"
+	i=0
+	while [ "$(grep -c reloaded "$TEST_TMP/kdc.log")" -le "$N" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+kadm "cpw -randkey -keepold krbtgt/$REALM" &&
+kadm "ktadd -norandkey -k $TEST_TMP/krbtgt-12.keytab krbtgt/$REALM" ||
+	fail "krbtgt kvno 2"
+reload_krbtgt "$TEST_TMP/krbtgt-12.keytab"
+OUT=$(with_old_tgt host/svc.example.test@$REALM)
+expect_match "TGT of kvno 1 accepted after the rollover to kvno 2" "$OUT" 'kvno = 1'
+expect_match "log names the TGT's kvno" "$(last_tgs)" 'result=ISSUED .*TGT kvno 1"'
+kin -X "$ID" alice@$REALM
+OUT=$(kvno host/svc.example.test@$REALM 2>&1)
+expect_match "new TGT (kvno 2) works too" "$(last_tgs)" 'result=ISSUED .*TGT kvno 2"'
+kadm "cpw -randkey krbtgt/$REALM" &&
+kadm "ktadd -norandkey -k $TEST_TMP/krbtgt-3.keytab krbtgt/$REALM" ||
+	fail "krbtgt kvno 3"
+reload_krbtgt "$TEST_TMP/krbtgt-3.keytab"
+OUT=$(with_old_tgt host/svc.example.test@$REALM)
+expect_no_match "TGT of a kvno no longer held is refused" "$OUT" 'kvno = 1'
+# Who sent it is inside the ticket we cannot open: the log has no client.
+expect_match "refusal is KRB_AP_ERR_BADKEYVER" "$(last_tgs)" \
+    'type=TGS-REQ server=host/svc.example.test@EXAMPLE.TEST .*code=44 reason="TGT: krbtgt kvno 1 is not in krbtgt_keytab"'
+
 test_finish

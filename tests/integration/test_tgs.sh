@@ -272,4 +272,15 @@ expect_no_match "TGT of a kvno no longer held is refused" "$OUT" 'kvno = 1'
 expect_match "refusal is KRB_AP_ERR_BADKEYVER" "$(last_tgs)" \
     'type=TGS-REQ server=host/svc.example.test@EXAMPLE.TEST .*code=44 reason="TGT: krbtgt kvno 1 is not in krbtgt_keytab"'
 
+# --- clock skew: the captured request, once older than clockskew ---
+if [ -n "$REQ" ]; then
+	sed -i "s|max_life = 10h|max_life = 10h\n\t\tclockskew = 2|" "$CONF"
+	reload_krbtgt "$MIT/krbtgt.keytab"
+	sleep 3
+	OUT=$(python3 "$TEST_TMP/send.py" "$PORT" "$REQ" 2>&1)
+	expect_match "authenticator older than clockskew: KRB_AP_ERR_SKEW" "$OUT" 'msg-type=30 code=37'
+	expect_match "skew logged" "$(last_tgs)" \
+	    'client=alice@EXAMPLE.TEST server=host/svc.example.test@EXAMPLE.TEST .*code=37 reason="authenticator: clock skew'
+fi
+
 test_finish

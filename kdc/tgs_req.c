@@ -19,6 +19,9 @@
 #include "svc_keys.h"
 #include "tgs_req.h"
 
+/* PA-S4U-X509-USER ([MS-SFU] 2.2.2). */
+#define PADATA_S4U_X509_USER 130
+
 struct tgs_ctx {
 	struct kdc_server *srv;
 	struct as_ctx *as;                /* owner of the realm set */
@@ -150,6 +153,14 @@ check_request(struct tgs_req *r, struct kerr *e)
 	if (asn1krb_uint32_get(b->nonce, &nonce) != 0)
 		return kerr_set(e, KRB_ERR_GENERIC, "nonce out of range");
 	r->kdc_options = asn1krb_flags_get(b->kdc_options);
+	/* S4U2Self asks for a ticket in another client's name; answering it
+	 * as an ordinary request would hand out the wrong ticket. */
+	if (asn1krb_padata_find(r->req->padata, KRB5_PADATA_FOR_USER,
+	    NULL) != NULL ||
+	    asn1krb_padata_find(r->req->padata, PADATA_S4U_X509_USER,
+	    NULL) != NULL)
+		return kerr_set(e, KDC_ERR_BADOPTION,
+		    "S4U2Self (PA-FOR-USER) is not supported");
 	return 0;
 }
 

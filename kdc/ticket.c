@@ -10,6 +10,9 @@
 #include "secmem.h"
 #include "ticket.h"
 
+/* KDCOptions cname-in-addl-tkt ([MS-SFU] 2.2.3: constrained delegation). */
+#define KDCOPT_CNAME_IN_ADDL_TKT KRB5_FLAG(14)
+
 /* Key usage of the ticket's encrypted part (RFC 4120 section 7.5.1). */
 #define KU_TICKET 2
 
@@ -222,6 +225,9 @@ tkt_tgs_times(const struct tkt_tgs_in *in, struct tkt_times *out,
 	if (opts & KRB5_KDCOPT_ENC_TKT_IN_SKEY)
 		return kerr_set(e, KDC_ERR_BADOPTION,
 		    "ENC-TKT-IN-SKEY (user-to-user) is not supported");
+	if (opts & KDCOPT_CNAME_IN_ADDL_TKT)
+		return kerr_set(e, KDC_ERR_BADOPTION,
+		    "cname-in-addl-tkt (S4U2Proxy) is not supported");
 	if (opts & KRB5_KDCOPT_RENEW)
 		return renew_times(in, out, e);
 

@@ -184,6 +184,8 @@ START_TEST(test_unsupported_options)
 	ck_assert_int_eq(tkt_tgs_times(&in, &out, &e), KDC_ERR_BADOPTION);
 	in.kdc_options = KRB5_KDCOPT_ENC_TKT_IN_SKEY;
 	ck_assert_int_eq(tkt_tgs_times(&in, &out, &e), KDC_ERR_BADOPTION);
+	in.kdc_options = KRB5_FLAG(14);   /* cname-in-addl-tkt */
+	ck_assert_int_eq(tkt_tgs_times(&in, &out, &e), KDC_ERR_BADOPTION);
 }
 END_TEST
 

@@ -6,7 +6,8 @@
  * Checks in order, each with its own error so a client (and the log) can
  * tell them apart: TGT for us and under a krbtgt key we hold (any kvno,
  * KRB_AP_ERR_BADKEYVER otherwise), decrypts (KRB_AP_ERR_BAD_INTEGRITY),
- * is valid now (KRB_AP_ERR_TKT_NYV / KRB_AP_ERR_TKT_EXPIRED); the
+ * is valid now (KRB_AP_ERR_TKT_NYV / KRB_AP_ERR_TKT_EXPIRED) and, if it
+ * is bound to addresses, used from one of them (KRB_AP_ERR_BADADDR); the
  * authenticator decrypts under the session key (usage 7), names the
  * TGT's client (KRB_AP_ERR_BADMATCH), is within the clock skew
  * (KRB_AP_ERR_SKEW), carries a keyed checksum over the request body as
@@ -15,8 +16,10 @@
  */
 #include "config.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "dispatch.h"
 #include "realm.h"
@@ -149,6 +152,58 @@ read_tgt(struct tgs_req *r, struct kerr *e)
 	return 0;
 }
 
+/* HostAddress types (RFC 4120 section 7.5.3). */
+#define ADDRTYPE_INET 2
+#define ADDRTYPE_INET6 24
+
+/* A TGT bound to addresses is good only from one of them (RFC 4120
+ * section 3.3.2 via 3.2.3); an address-less TGT from anywhere. */
+static kerr_t
+check_address(struct tgs_req *r, struct kerr *e)
+{
+	const struct dispatch_src *src = dispatch_source(r->h);
+	const KRB5_HOSTADDRS *ha = r->tgt->caddr;
+	const void *mine = NULL;
+	size_t mlen = 0;
+	int32_t mtype = 0;
+	int i, n = ha ? sk_KRB5_HOSTADDR_num(ha) : 0;
+
+	if (n == 0)
+		return 0;
+	if (src != NULL && src->peer != NULL &&
+	    src->peer->sa_family == AF_INET) {
+		mine = &((const struct sockaddr_in *)src->peer)->sin_addr;
+		mlen = 4;
+		mtype = ADDRTYPE_INET;
+	} else if (src != NULL && src->peer != NULL &&
+	    src->peer->sa_family == AF_INET6) {
+		const struct in6_addr *a6 =
+		    &((const struct sockaddr_in6 *)src->peer)->sin6_addr;
+
+		/* An IPv4 client seen through a dual-stack socket. */
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {
+			mine = &a6->s6_addr[12];
+			mlen = 4;
+			mtype = ADDRTYPE_INET;
+		} else {
+			mine = a6;
+			mlen = 16;
+			mtype = ADDRTYPE_INET6;
+		}
+	}
+	for (i = 0; mine != NULL && i < n; i++) {
+		const KRB5_HOSTADDR *a = sk_KRB5_HOSTADDR_value(ha, i);
+
+		if (a->addr_type == mtype &&
+		    (size_t)ASN1_STRING_length(a->address) == mlen &&
+		    memcmp(ASN1_STRING_get0_data(a->address), mine, mlen) == 0)
+			return 0;
+	}
+	return kerr_set(e, KRB_AP_ERR_BADADDR,
+	    "TGT is bound to %d address%s, none of them the sender's", n,
+	    n == 1 ? "" : "es");
+}
+
 /* enc-authorization-data of the request body (RFC 4120 section 5.4.1):
  * under the subkey (usage 5) if there is one, else the session key. */
 static kerr_t
@@ -268,6 +323,8 @@ tgs_ap_verify(struct tgs_req *r, struct kerr *e)
 	ret = decrypt_tgt(r, e);
 	if (ret == 0)
 		ret = read_tgt(r, e);
+	if (ret == 0)
+		ret = check_address(r, e);
 	if (ret)
 		return ret;
 	ret = kc_decrypt(&r->session, KU_TGS_REQ_AUTH,

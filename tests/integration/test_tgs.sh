@@ -272,6 +272,21 @@ expect_no_match "TGT of a kvno no longer held is refused" "$OUT" 'kvno = 1'
 expect_match "refusal is KRB_AP_ERR_BADKEYVER" "$(last_tgs)" \
     'type=TGS-REQ server=host/svc.example.test@EXAMPLE.TEST .*code=44 reason="TGT: krbtgt kvno 1 is not in krbtgt_keytab"'
 
+# --- a TGT bound to addresses (kinit -a) is good only from them ---
+kin -a -X "$ID" alice@$REALM
+ADDRS=$(klist -a 2>&1 | sed -n 's/.*Addresses: //p' | head -n 1)
+case $ADDRS in
+""|"(none)")
+	echo "# kinit -a gave an address-less TGT here; address check not shown" ;;
+*127.0.0.1*)
+	OUT=$(kvno host/svc.example.test@$REALM 2>&1)
+	expect_match "TGT bound to 127.0.0.1 used from it" "$OUT" 'kvno = 1' ;;
+*)
+	OUT=$(kvno host/svc.example.test@$REALM 2>&1)
+	expect_no_match "TGT bound to $ADDRS refused from 127.0.0.1" "$OUT" 'kvno = 1'
+	expect_match "refusal is KRB_AP_ERR_BADADDR" "$(last_tgs)" 'code=38 reason="TGT is bound to' ;;
+esac
+
 # --- clock skew: the captured request, once older than clockskew ---
 if [ -n "$REQ" ]; then
 	sed -i "s|max_life = 10h|max_life = 10h\n\t\tclockskew = 2|" "$CONF"

@@ -181,6 +181,7 @@ import socket, sys
 lp, kp, d = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", lp))
+open("%s/ready" % d, "w").write("ready\n")
 n = 0
 while True:
     msg, peer = s.recvfrom(65535)
@@ -216,12 +217,12 @@ RELAY_PORT=$(free_port)
 mkdir -p "$TEST_TMP/cap"
 python3 "$TEST_TMP/relay.py" "$RELAY_PORT" "$PORT" "$TEST_TMP/cap" &
 track_pid $!
+wait_file_match "$TEST_TMP/cap/ready" ready 10 || fail "relay did not start"
 kin -X "$ID" alice@$REALM
-sleep 0.3
 sed "s/kdc = 127.0.0.1:$PORT/kdc = 127.0.0.1:$RELAY_PORT/" "$TEST_TMP/krb5.conf" >"$TEST_TMP/krb5-relay.conf"
 OUT=$(KRB5_CONFIG=$TEST_TMP/krb5-relay.conf kvno host/svc.example.test@$REALM 2>&1)
 expect_match "kvno through the capturing relay" "$OUT" 'kvno = 1'
-REQ=$(ls "$TEST_TMP"/cap/req.* 2>/dev/null | tail -n 1)
+REQ=$(ls -t "$TEST_TMP"/cap/req.* 2>/dev/null | head -n 1)
 if [ -n "$REQ" ]; then
 	OUT=$(python3 "$TEST_TMP/send.py" "$PORT" "$REQ" tamper 2>&1)
 	expect_match "request body changed after signing: BAD_INTEGRITY" "$OUT" 'msg-type=30 code=31'

@@ -581,6 +581,7 @@ realm_free(struct realm_config *r)
 	free(r->ldap_bind_dn);
 	free(r->ldap_bind_password_file);
 	free(r->ldap_sasl_mech);
+	free(r->service_keytab);
 	free(r);
 }
 

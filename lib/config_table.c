@@ -114,6 +114,11 @@ static const struct config_option options[] = {
 	{ "realms", "ldap_timeout", CONFIG_DURATION, 0, "5", 1, 300, NULL,
 	  "time limit for one directory operation", RLM(ldap_timeout), NULL },
 
+	/* TGS exchange. */
+	{ "realms", "service_keytab", CONFIG_STRING, 0, NULL, 0, 0, NULL,
+	  "keytab holding the keys of the realm's services",
+	  RLM(service_keytab), check_keytab },
+
 	/* Operations: log line format and the metrics endpoint. */
 	{ "logging", "format", CONFIG_ENUM, 0, "kv", 0, 0, format_words,
 	  "request and event lines as key=value or JSON", KDC(log.format),

@@ -62,6 +62,9 @@ struct realm_config {
 	char *ldap_sasl_mech;        /* e.g. EXTERNAL over ldapi:// */
 	int ldap_timeout;            /* seconds, default 5 */
 
+	/* TGS exchange (#8). */
+	char *service_keytab;        /* "FILE:/path"; NULL: only krbtgt */
+
 	const char *file;            /* where the realm block starts */
 	int line;
 	struct realm_config *next;

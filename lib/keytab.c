@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "keytab.h"
+#include "log.h"
 #include "secmem.h"
 
 struct cur {
@@ -300,6 +301,9 @@ kt_read_file(const char *path, struct keytab **kt_out, struct kerr *e)
 		    path);
 		goto cleanup;
 	}
+	if ((st.st_mode & 0077) != 0)
+		log_msg(LOG_LVL_WARNING, "keytab %s is readable by group or "
+		    "others; it should be mode 0600 or 0400", path);
 	if (st.st_size < 0 || (uintmax_t)st.st_size > KT_MAX_FILE_SIZE) {
 		ret = kerr_set(e, KRB_ERR_GENERIC, "%s: larger than %u bytes",
 		    path, KT_MAX_FILE_SIZE);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -276,6 +277,8 @@ pk_identity_load(const char *spec, const char *pass_file, const char *realm,
 {
 	struct pk_identity *id;
 	char pass[PASS_MAX];
+	const char *keypath;
+	struct stat st;
 	X509 *x;
 	kerr_t ret;
 
@@ -312,6 +315,11 @@ pk_identity_load(const char *spec, const char *pass_file, const char *realm,
 	if (realm != NULL && !has_krbtgt_san(id->cert, realm))
 		warn(w, "KDC certificate lacks an id-pkinit-san for "
 		    "krbtgt/%.90s@%.90s; clients may refuse it", realm, realm);
+	keypath = strncmp(spec, "PKCS12:", 7) == 0 ? spec + 7 :
+	    strchr(spec, ',') != NULL ? strchr(spec, ',') + 1 : spec + 5;
+	if (stat(keypath, &st) == 0 && (st.st_mode & 0077) != 0)
+		warn(w, "private key file %.200s is readable by group or "
+		    "others; it should be mode 0600 or 0400", keypath);
 	*out = id;
 	id = NULL;
 	ret = 0;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pki_fixture.h"
 
@@ -89,7 +90,10 @@ pki_write(const char *path, const void *p, size_t len)
 {
 	FILE *f = fopen(path, "wb");
 
-	if (f == NULL || fwrite(p, 1, len, f) != len)
+	/* Private: some of these files hold keys, and the identity loader
+	 * warns about keys readable by others. */
+	if (f == NULL || fchmod(fileno(f), 0600) != 0 ||
+	    fwrite(p, 1, len, f) != len)
 		abort();
 	fclose(f);
 }

@@ -206,12 +206,16 @@ build_enc_part(const struct as_issue_params *p, const struct as_issued *t,
 	    (p->body->addresses != NULL && ep->caddr == NULL) ||
 	    asn1krb_key_set(ep->key, session->enctype, session->bytes,
 	    session->length) ||
-	    asn1krb_flags_set(ep->flags, t->flags) ||
+	    asn1krb_flags_set(ep->flags, t->flags |
+	    (p->enc_padata ? KRB5_TKT_ENC_PA_REP : 0)) ||
 	    asn1krb_time_set(&ep->authtime, p->now) ||
 	    asn1krb_time_set(&ep->endtime, t->endtime) ||
 	    (t->renew_till && asn1krb_time_set(&ep->renew_till, t->renew_till)) ||
 	    asn1krb_str_set(&ep->srealm, p->realm->name) ||
 	    tgs_name(p->realm->name, &ep->sname))
+		goto nomem;
+	if (p->enc_padata != NULL && (ep->encrypted_pa_data = dup_item(
+	    ASN1_ITEM_rptr(KRB5_METHOD_DATA), p->enc_padata)) == NULL)
 		goto nomem;
 	ret = ASN1KRB_ENCODE(KRB5_ENC_AS_REP_PART, ep, &der, &len, e);
 	if (ret)

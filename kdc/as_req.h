@@ -26,6 +26,7 @@ struct pk_req;
 struct dir_account;
 struct dir_account_lookup;
 struct as_ctx;
+struct kdc_fast;
 
 struct as_req {
 	struct as_ctx *ctx;
@@ -48,6 +49,7 @@ struct as_req {
 	struct dir_account_lookup *lookup;
 	struct dir_account *acct;
 	const char *binding;              /* how the certificate matched */
+	struct kdc_fast *fast;            /* FAST armor state, or NULL */
 	char success_reason[160];
 };
 

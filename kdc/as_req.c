@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "as_issue.h"
+#include "as_policy.h"
 #include "as_req.h"
 #include "dir_account.h"
 #include "dispatch.h"
@@ -36,6 +37,7 @@ as_req_free(struct as_req *r)
 	dir_account_cancel(r->lookup);
 	dir_account_free(r->acct);
 	pk_req_free(r->pk);
+	as_policy_free(r->pol);
 	fast_free(r->fast);
 	KRB5_AS_REQ_free(r->req);
 	free(r->realm_name);
@@ -225,6 +227,8 @@ unwrap_fast(struct as_req *r, struct kerr *e)
 	return 0;
 }
 
+static void as_cancel(struct kdc_req_handle *h, void *arg);
+
 static kerr_t
 check_request(struct as_req *r, struct kerr *e)
 {
@@ -298,6 +302,7 @@ issue(struct as_req *r)
 	KRB5_METHOD_DATA *padata = NULL, *enc_padata = NULL;
 	KRB5_PRINCNAME *cname = NULL;
 	struct kc_key strong;
+	char polnote[200];
 	const char *comps[8];
 	uint8_t *der = NULL;
 	size_t len = 0;
@@ -350,6 +355,7 @@ issue(struct as_req *r)
 	if (ret)
 		goto fail;
 	ip.enc_padata = enc_padata;
+	as_policy_apply(r->pol, &ip, polnote, sizeof(polnote));
 	ip.padata = padata;
 	ip.now = r->now;
 	if (r->acct->user_account_control & DIR_UAC_NOT_DELEGATED)
@@ -370,10 +376,10 @@ issue(struct as_req *r)
 			goto fail;
 	}
 	snprintf(r->success_reason, sizeof(r->success_reason),
-	    "PKINIT %s; certificate bound by %s; %s session key%s%s",
+	    "PKINIT %s; certificate bound by %s; %s session key%s%s%s",
 	    rep->method, r->binding, kc_enctype_name(r->enctype),
 	    r->fast ? "; FAST armor from " : "",
-	    r->fast ? fast_device_name(r->fast) : "");
+	    r->fast ? fast_device_name(r->fast) : "", polnote);
 	kc_key_clear(&strong);
 	pk_rep_free(rep);
 	KRB5_METHOD_DATA_free(enc_padata);
@@ -411,8 +417,23 @@ as_account_done(struct as_req *r, const struct kerr *err,
 	dispatch_log(r->h)->account = acct->dn;
 	kerr_clear(&e);
 	ret = as_account_check(r, &e);
-	if (ret) {
-		as_finish_error(r, ret, e.msg);
+	if (ret == 0) {
+		/* Parked again while policies and groups are read. */
+		dispatch_set_cancel(r->h, as_cancel, r);
+		ret = as_policy_start(r, &e);
+		if (ret == 0)
+			return;
+		dispatch_set_cancel(r->h, NULL, NULL);
+	}
+	as_finish_error(r, ret, e.msg);
+}
+
+void
+as_policy_done(struct as_req *r, kerr_t code, const char *reason)
+{
+	dispatch_set_cancel(r->h, NULL, NULL);
+	if (code != 0) {
+		as_finish_error(r, code, reason);
 		return;
 	}
 	issue(r);

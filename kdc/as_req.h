@@ -27,6 +27,7 @@ struct dir_account;
 struct dir_account_lookup;
 struct as_ctx;
 struct kdc_fast;
+struct as_policy;
 
 struct as_req {
 	struct as_ctx *ctx;
@@ -50,7 +51,8 @@ struct as_req {
 	struct dir_account *acct;
 	const char *binding;              /* how the certificate matched */
 	struct kdc_fast *fast;            /* FAST armor state, or NULL */
-	char success_reason[160];
+	struct as_policy *pol;            /* authentication policy stage */
+	char success_reason[400];
 };
 
 /* Register the AS-REQ handler and its reload hook on srv. */

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pk_dh.h"
 #include "pk_identity.h"
+#include "policy_dir.h"
 #include "realm.h"
 #include "tgs_keys.h"
 
@@ -25,6 +26,7 @@ realm_rt_clear(struct realm_rt *r)
 	pk_identity_free(r->id);
 	pk_dh_groups_free(r->groups);
 	dir_free(r->dir);
+	policy_cache_free(r->policies);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -59,6 +61,10 @@ load_directory(const struct kdc_config *cfg, const struct realm_config *rc,
 	r->dir = dir_new(loop, &ds, e);
 	if (r->dir == NULL)
 		return blame(cfg, rc->name, "ldap_uri", e ? e->code : KRB_ERR_GENERIC, e);
+	/* A new realm set (start, SIGHUP) starts with an empty cache. */
+	r->policies = policy_cache_new(POLICY_CACHE_TTL);
+	if (r->policies == NULL)
+		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 
 struct kdc_config;
 struct loop;
+struct policy_cache;
 
 struct realm_rt {
 	char *name;
@@ -31,6 +32,7 @@ struct realm_rt {
 	struct pk_identity *id;
 	struct pk_dh_groups *groups;
 	struct dir *dir;
+	struct policy_cache *policies;    /* AuthN policies and silos */
 };
 
 struct realm_set {

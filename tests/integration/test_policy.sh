@@ -113,4 +113,142 @@ kin -T "$TEST_TMP/alice-armor.cc" -X "$(id_file alice)" alice@$REALM
 if [ $RC -eq 0 ]; then pass "kinit -T with a TGT this KDC issued"; else fail "kinit -T own TGT: $OUT"; fi
 expect_match "armored with our own TGT" "$(last_log)" 'FAST armor from alice@EXAMPLE.TEST'
 
+# --- policy helpers ---
+ldmod() {
+	ldapmodify -x -H "$LDAP_URI" -D "cn=admin,dc=example,dc=test" \
+	    -w "$(cat "$TEST_TMP/ldap/rootpw")" >>"$TEST_TMP/ldapmodify.log" 2>&1
+}
+# set_policy USER ATTR [VALUE]: replace (or delete) one attribute of a user.
+set_attr() {
+	if [ -n "${3:-}" ]; then
+		printf 'dn: cn=%s,ou=Users,dc=example,dc=test\nchangetype: modify\nreplace: %s\n%s: %s\n' "$1" "$2" "$2" "$3" | ldmod
+	else
+		printf 'dn: cn=%s,ou=Users,dc=example,dc=test\nchangetype: modify\nreplace: %s\n' "$1" "$2" | ldmod
+	fi
+}
+POL="ou=AuthN Policies,dc=example,dc=test"
+SILO="ou=AuthN Silos,dc=example,dc=test"
+# SIGHUP: policies and silos are re-read (the cache starts empty).
+NRELOAD=0
+reload() {
+	NRELOAD=$((NRELOAD + 1))
+	kill -HUP "$KDC_PID"
+	i=0
+	while [ "$(grep -c 'reloaded' "$TEST_TMP/kdc.log")" -lt $NRELOAD ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+events() { grep 'authn-policy' "$TEST_TMP/kdc.log" | tail -n 1; }
+# endtime - starttime of the TGT in the cache, in seconds.
+tgt_life() {
+	klist 2>/dev/null | awk '/krbtgt\// { print $1" "$2" "$3" "$4; exit }' | {
+		read sd st ed et
+		echo $(( $(date -d "$ed $et" +%s) - $(date -d "$sd $st" +%s) ))
+	}
+}
+
+# --- AllowedToAuthenticateFrom, enforced policy assigned directly ---
+set_attr alice msDS-AssignedAuthNPolicy "cn=Device Policy,$POL"
+reload
+kin -T "$TEST_TMP/ws1.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "allowed device ws1\$ (in Tier0 Devices) gets a TGT"; else fail "allowed device: $OUT"; fi
+kin -T "$TEST_TMP/ws2.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -ne 0 ]; then pass "other device ws2\$ is refused"; else fail "ws2 admitted"; fi
+expect_match "refusal is KDC_ERR_POLICY" "$OUT" 'policy'
+expect_match "event 105 names account, device, policy and silo" "$(events)" \
+    'event=105 action=denied account=alice@EXAMPLE.TEST device=ws2\$@EXAMPLE.TEST policy="Device Policy" silo="-"'
+expect_match "request log line says KDC_ERR_POLICY" "$(last_log)" 'code=12 reason="authentication policy \\"Device Policy\\"'
+kin -X "$(id_file alice)" alice@$REALM
+if [ $RC -ne 0 ]; then pass "no armor (no -T) is refused when enforced"; else fail "unarmored admitted"; fi
+expect_match "event 105 without a device" "$(events)" 'event=105 action=denied account=alice@EXAMPLE.TEST device=- policy="Device Policy".*FAST'
+
+# --- the same restriction stored as a binary security descriptor ---
+set_attr alice msDS-AssignedAuthNPolicy "cn=Binary Policy,$POL"
+reload
+kin -T "$TEST_TMP/ws1.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "binary descriptor: allowed device gets a TGT"; else fail "binary allowed: $OUT"; fi
+kin -T "$TEST_TMP/ws2.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -ne 0 ]; then pass "binary descriptor: other device refused"; else fail "binary ws2 admitted"; fi
+expect_match "binary descriptor: event 105" "$(events)" 'event=105 .*device=ws2\$@EXAMPLE.TEST policy="Binary Policy"'
+
+# --- a descriptor that cannot be parsed denies (enforced) and is logged ---
+set_attr alice msDS-AssignedAuthNPolicy "cn=Broken Policy,$POL"
+reload
+kin -T "$TEST_TMP/ws1.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -ne 0 ]; then pass "unparseable descriptor denies"; else fail "broken policy admitted"; fi
+expect_match "unparseable descriptor logged" "$(events)" 'event=105 .*policy="Broken Policy".*cannot be parsed'
+
+# --- audit mode: policy not enforced ---
+set_attr alice msDS-AssignedAuthNPolicy "cn=Audit Policy,$POL"
+reload
+kin -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "audit policy: unarmored logon admitted"; else fail "audit policy: $OUT"; fi
+expect_match "event 305 logged" "$(events)" 'event=305 action=audit account=alice@EXAMPLE.TEST device=- policy="Audit Policy" silo="-"'
+kin -T "$TEST_TMP/ws2.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "audit policy: other device admitted"; else fail "audit ws2: $OUT"; fi
+expect_match "event 305 names the device" "$(events)" 'event=305 .*device=ws2\$@EXAMPLE.TEST'
+
+# --- TGT lifetime from an enforced policy ---
+set_attr alice msDS-AssignedAuthNPolicy "cn=Lifetime Policy,$POL"
+reload
+kin -r 7d -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "lifetime policy: TGT issued"; else fail "lifetime policy: $OUT"; fi
+L=$(tgt_life)
+if [ "$L" -le 7200 ] && [ "$L" -ge 7100 ]; then pass "TGT lifetime 2 h from the policy ($L s)"; else fail "TGT lifetime $L s, wanted 7200"; fi
+END=$(klist 2>/dev/null | awk '/krbtgt\// { print $3" "$4; exit }')
+RT=$(klist 2>/dev/null | awk '/renew until/ { print $3" "$4; exit }')
+if [ -z "$RT" ] || [ "$RT" = "$END" ]; then pass "no renewal beyond the policy lifetime (renew-till = endtime)"; else fail "renew until $RT, endtime $END"; fi
+expect_match "log line names the policy" "$(last_log)" 'policy Lifetime Policy \(enforced\)'
+
+# --- silo-assigned policy: enforced silo, then audit silo ---
+set_attr alice msDS-AssignedAuthNPolicy
+printf 'dn: cn=Tier0 Silo,%s\nchangetype: modify\nadd: msDS-AuthNPolicySiloMembers\nmsDS-AuthNPolicySiloMembers: cn=alice,ou=Users,dc=example,dc=test\n' "$SILO" | ldmod
+printf 'dn: cn=Tier0 Policy,%s\nchangetype: modify\nreplace: msDS-UserAllowedToAuthenticateFrom\nmsDS-UserAllowedToAuthenticateFrom: O:SYG:SYD:(XA;OICI;CR;;;WD;(Member_of_any {SID(S-1-5-21-1111111111-2222222222-3333333333-1202)}))\n' "$POL" | ldmod
+set_attr alice msDS-AssignedAuthNPolicySilo "cn=Tier0 Silo,$SILO"
+reload
+kin -T "$TEST_TMP/ws1.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "silo policy: allowed device gets a TGT"; else fail "silo allowed: $OUT"; fi
+L=$(tgt_life)
+if [ "$L" -le 14400 ] && [ "$L" -ge 14300 ]; then pass "silo policy lifetime 4 h ($L s)"; else fail "silo lifetime $L s"; fi
+kin -T "$TEST_TMP/ws2.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -ne 0 ]; then pass "silo policy: other device refused"; else fail "silo ws2 admitted"; fi
+expect_match "event 105 names the silo" "$(events)" 'event=105 .*device=ws2\$@EXAMPLE.TEST policy="Tier0 Policy" silo="Tier0 Silo"'
+# Assigned but not a member: the silo does not apply.
+set_attr alice msDS-AssignedAuthNPolicySilo "cn=Device Silo,$SILO"
+reload
+kin -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "assigned to a silo without membership: no policy"; else fail "non-member silo: $OUT"; fi
+set_attr alice msDS-AssignedAuthNPolicySilo "cn=Tier0 Silo,$SILO"
+printf 'dn: cn=Tier0 Silo,%s\nchangetype: modify\nreplace: msDS-AuthNPolicySiloEnforced\nmsDS-AuthNPolicySiloEnforced: FALSE\n' "$SILO" | ldmod
+reload
+kin -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "silo not enforced: unarmored logon admitted"; else fail "audit silo: $OUT"; fi
+expect_match "audit silo logs event 305" "$(events)" 'event=305 .*policy="Tier0 Policy" silo="Tier0 Silo"'
+L=$(tgt_life)
+if [ "$L" -gt 14400 ]; then pass "audit silo: lifetime not capped ($L s)"; else fail "audit silo lifetime $L s"; fi
+set_attr alice msDS-AssignedAuthNPolicySilo
+
+# --- the silo claim: devices in an enforced silo ---
+printf 'dn: cn=ws1,ou=Computers,dc=example,dc=test\nchangetype: modify\nreplace: msDS-AssignedAuthNPolicySilo\nmsDS-AssignedAuthNPolicySilo: cn=Device Silo,%s\n' "$SILO" | ldmod
+set_attr alice msDS-AssignedAuthNPolicy "cn=Silo Device Policy,$POL"
+reload
+kin -T "$TEST_TMP/ws1.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "device in the enforced silo (silo claim) admitted"; else fail "silo claim: $OUT"; fi
+kin -T "$TEST_TMP/ws2.cc" -X "$(id_file alice)" alice@$REALM
+if [ $RC -ne 0 ]; then pass "device outside the silo refused"; else fail "silo claim ws2 admitted"; fi
+set_attr alice msDS-AssignedAuthNPolicy
+
+# --- Protected Users ---
+printf 'dn: cn=Protected Users,ou=Groups,dc=example,dc=test\nchangetype: modify\nadd: member\nmember: cn=alice,ou=Users,dc=example,dc=test\n' | ldmod
+reload
+kin -f -p -r 7d -X "$(id_file alice)" alice@$REALM
+if [ $RC -eq 0 ]; then pass "Protected Users member gets a TGT"; else fail "protected: $OUT"; fi
+L=$(tgt_life)
+if [ "$L" -le 14400 ] && [ "$L" -ge 14300 ]; then pass "Protected Users: 4 h TGT ($L s)"; else fail "protected lifetime $L s"; fi
+FL=$(klist -f 2>&1 | awk '/Flags:/ { print $2; exit }')
+expect_no_match "Protected Users: not forwardable even with kinit -f ($FL)" "$FL" 'F'
+expect_no_match "Protected Users: not proxiable even with kinit -p" "$FL" 'P'
+expect_match "Protected Users: AES session key" "$(klist -e 2>&1)" 'Etype \(skey, tkt\): aes'
+expect_match "log line says Protected Users" "$(last_log)" 'Protected Users'
+
 test_finish

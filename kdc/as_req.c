@@ -173,6 +173,13 @@ as_finish_error(struct as_req *r, kerr_t code, const char *reason)
 			info.e_data = edata;
 			info.e_data_len = wlen;
 		}
+		if (fast_hide_client_names(r->fast) && info.cname != NULL) {
+			cnames[0] = FAST_ANON_NAME0;
+			cnames[1] = FAST_ANON_NAME1;
+			info.cname_len = 2;
+			info.cname_type = FAST_NT_WELLKNOWN;
+			info.crealm = FAST_ANON_REALM;
+		}
 	}
 	dispatch_finish_error(r->h, info.realm ? &info : NULL, code,
 	    e_text_for(code), reason);

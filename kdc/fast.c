@@ -55,6 +55,12 @@ fast_free(struct kdc_fast *f)
 	free(f);
 }
 
+int
+fast_hide_client_names(const struct kdc_fast *f)
+{
+	return f != NULL && (f->options & KRB5_FASTOPT_HIDE_CLIENT_NAMES);
+}
+
 const char *
 fast_device_name(const struct kdc_fast *f)
 {
@@ -316,12 +322,10 @@ fast_unwrap_as(const struct realm_rt *realm, const KRB5_AS_REQ *outer,
 		goto cleanup;
 	}
 	f->options = asn1krb_flags_get(fr->fast_options);
-	/* Critical options we do not know fail the request (5.4.1);
-	 * hide-client-names is understood (we never echo names in
-	 * armored errors beyond the inner KRB-ERROR). */
+	/* Critical options we do not know (the reserved bit 0 included)
+	 * fail the request (5.4.1); hide-client-names is understood. */
 	if (f->options & KRB5_FASTOPT_CRITICAL_MASK &
-	    ~(uint32_t)KRB5_FASTOPT_HIDE_CLIENT_NAMES &
-	    ~(uint32_t)KRB5_FLAG(0)) {
+	    ~(uint32_t)KRB5_FASTOPT_HIDE_CLIENT_NAMES) {
 		ret = kerr_set(e, KDC_ERR_UNKNOWN_CRITICAL_FAST_OPTIONS,
 		    "unknown critical FAST options 0x%08x", f->options);
 		goto cleanup;
@@ -478,6 +482,16 @@ fast_wrap_as_rep(struct kdc_fast *f, uint32_t nonce, int64_t now,
 		goto cleanup;
 	rep->padata = outer;
 	outer = NULL;
+	/* The real name is in the finished message only (5.4.2). */
+	if (fast_hide_client_names(f)) {
+		const char *anon[2] = { FAST_ANON_NAME0, FAST_ANON_NAME1 };
+
+		KRB5_PRINCNAME_free(rep->cname);
+		rep->cname = NULL;
+		if (asn1krb_princ_new(FAST_NT_WELLKNOWN, anon, 2, &rep->cname) ||
+		    asn1krb_str_set(&rep->crealm, FAST_ANON_REALM))
+			goto nomem;
+	}
 	ret = ASN1KRB_ENCODE(KRB5_AS_REP, rep, der_out, len_out, e);
 	goto cleanup;
 nomem:

@@ -38,6 +38,16 @@ kerr_t fast_unwrap_as(const struct realm_rt *realm, const KRB5_AS_REQ *outer,
 
 void fast_free(struct kdc_fast *f);
 
+/*
+ * 1 when the client set hide-client-names: replies and errors outside the
+ * armor then name the anonymous principal (RFC 6112 section 3) instead.
+ */
+int fast_hide_client_names(const struct kdc_fast *f);
+#define FAST_NT_WELLKNOWN 11
+#define FAST_ANON_NAME0 "WELLKNOWN"
+#define FAST_ANON_NAME1 "ANONYMOUS"
+#define FAST_ANON_REALM "WELLKNOWN:ANONYMOUS"
+
 /* The device: the armor ticket's client ("ws1$@REALM") and its parts. */
 const char *fast_device_name(const struct kdc_fast *f);
 const KRB5_PRINCNAME *fast_device_princ(const struct kdc_fast *f);

@@ -476,10 +476,9 @@ check_from(struct as_policy *p, char *why, size_t whylen)
 	sd_free(sd);
 	if (!granted)
 		snprintf(why, whylen, "device %s is not allowed by "
-		    "AllowedToAuthenticateFrom%s%s",
+		    "AllowedToAuthenticateFrom%s",
 		    fast_device_name(p->r->fast),
-		    p->device ? "" : " (no directory account)",
-		    p->device_silo ? "" : "");
+		    p->device ? "" : " (no directory account)");
 	return granted;
 }
 

@@ -140,9 +140,9 @@ policy_cache_get(struct policy_cache *c, const char *dn, int64_t now)
 	return &x->e;
 }
 
-/* Store a copy of e (replacing an older copy, else the stalest slot). */
-static const struct dir_entry *
-cache_put(struct policy_cache *c, const struct dir_entry *e, int64_t now)
+/* Replace an older copy, else take a free or the stalest slot. */
+const struct dir_entry *
+policy_cache_put(struct policy_cache *c, const struct dir_entry *e, int64_t now)
 {
 	struct cached *x = find(c, e->dn);
 	size_t i;
@@ -186,7 +186,7 @@ load_done(void *arg, const struct kerr *err, const struct dir_entries *res)
 	else if (res->n != 1)
 		kerr_set(&k, KRB_ERR_GENERIC, "policy object: %zu entries",
 		    res->n);
-	else if ((e = cache_put(l->c, &res->v[0], l->now)) == NULL)
+	else if ((e = policy_cache_put(l->c, &res->v[0], l->now)) == NULL)
 		kerr_set(&k, KRB_ERR_GENERIC, "out of memory");
 	l->cb(l->arg, &k, e);
 	free(l);

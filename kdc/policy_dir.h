@@ -28,6 +28,10 @@ void policy_cache_free(struct policy_cache *c);
 const struct dir_entry *policy_cache_get(struct policy_cache *c,
     const char *dn, int64_t now);
 
+/* Store a copy of e as fetched at now; the copy, or NULL (no memory). */
+const struct dir_entry *policy_cache_put(struct policy_cache *c,
+    const struct dir_entry *e, int64_t now);
+
 /*
  * Called once from the event loop; entry is the cached copy (valid until
  * the next call into the cache), NULL when the search failed.

@@ -401,7 +401,8 @@ got_device_silo(struct as_policy *p, const struct dir_entry *silo)
 static void
 step_device_silo(struct as_policy *p)
 {
-	if (p->device == NULL || p->device->assigned_authn_policy_silo == NULL) {
+	if (p->device == NULL ||
+	    p->device->assigned_authn_policy_silo == NULL) {
 		decide(p);
 		return;
 	}

@@ -129,7 +129,8 @@ check_armor(const struct realm_rt *realm, const KRB5_FAST_ARMOR *armor,
 		goto cleanup;
 	}
 	if (ap->pvno != 5 || ap->msg_type != KRB5_MSG_AP_REQ) {
-		ret = kerr_set(e, KRB_AP_ERR_MSG_TYPE, "FAST armor: not an AP-REQ");
+		ret = kerr_set(e, KRB_AP_ERR_MSG_TYPE,
+		    "FAST armor: not an AP-REQ");
 		goto cleanup;
 	}
 	/* The armor ticket must be our realm's TGT. */
@@ -488,7 +489,8 @@ fast_wrap_as_rep(struct kdc_fast *f, uint32_t nonce, int64_t now,
 
 		KRB5_PRINCNAME_free(rep->cname);
 		rep->cname = NULL;
-		if (asn1krb_princ_new(FAST_NT_WELLKNOWN, anon, 2, &rep->cname) ||
+		if (asn1krb_princ_new(FAST_NT_WELLKNOWN, anon, 2,
+		    &rep->cname) ||
 		    asn1krb_str_set(&rep->crealm, FAST_ANON_REALM))
 			goto nomem;
 	}

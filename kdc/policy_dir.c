@@ -75,15 +75,16 @@ entry_copy(struct dir_entry *dst, const struct dir_entry *src)
 
 		dst->n_attrs = i + 1;
 		b->name = strdup(a->name);
-		if (b->name == NULL || (a->n_vals && (b->vals = calloc(a->n_vals,
-		    sizeof(*b->vals))) == NULL))
+		if (b->name == NULL || (a->n_vals && (b->vals =
+		    calloc(a->n_vals, sizeof(*b->vals))) == NULL))
 			goto fail;
 		for (j = 0; j < a->n_vals; j++) {
 			b->n_vals = j + 1;
 			b->vals[j].data = malloc(a->vals[j].len + 1);
 			if (b->vals[j].data == NULL)
 				goto fail;
-			memcpy(b->vals[j].data, a->vals[j].data, a->vals[j].len);
+			memcpy(b->vals[j].data, a->vals[j].data,
+			    a->vals[j].len);
 			b->vals[j].data[a->vals[j].len] = 0;
 			b->vals[j].len = a->vals[j].len;
 		}

@@ -342,7 +342,8 @@ acl_write(const struct sd_acl *acl, unsigned char *p)
 				memcpy(q + o, a->object_type, 16);
 				o += 16;
 			}
-			if (a->object_flags & SD_INHERITED_OBJECT_TYPE_PRESENT) {
+			if (a->object_flags &
+			    SD_INHERITED_OBJECT_TYPE_PRESENT) {
 				memcpy(q + o, a->inherited_object_type, 16);
 				o += 16;
 			}

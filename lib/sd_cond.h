@@ -6,6 +6,8 @@
 #ifndef PKINIT_KDC_SD_COND_H
 #define PKINIT_KDC_SD_COND_H
 
+#include "sd.h"
+
 #define CT_PAD        0x00
 #define CT_INT8       0x01
 #define CT_INT16      0x02
@@ -53,5 +55,31 @@
 #define CT_BASE_OCT   1
 #define CT_BASE_DEC   2
 #define CT_BASE_HEX   3
+
+/* A bounded cursor over SDDL text, shared by the descriptor parser and
+ * the conditional-expression compiler. */
+#include <ctype.h>
+#include <string.h>
+
+struct sd_lex {
+	const char *p, *end;
+	const struct sid *domain;
+	struct kerr *e;
+};
+
+static inline void
+sd_lex_skip_ws(struct sd_lex *lx)
+{
+	while (lx->p < lx->end && isspace((unsigned char)*lx->p))
+		lx->p++;
+}
+
+static inline int
+sd_lex_at(struct sd_lex *lx, const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(lx->end - lx->p) >= n && memcmp(lx->p, word, n) == 0;
+}
 
 #endif

@@ -502,7 +502,8 @@ sd_cond_eval(const unsigned char *expr, size_t len,
 		}
 		if (op == CT_NOT || op == CT_EXISTS || op == CT_NOT_EXISTS ||
 		    (op >= CT_MEMBER_OF && op <= CT_DEV_MEMBER_OF_ANY) ||
-		    (op >= CT_NOT_MEMBER_OF && op <= CT_NOT_DEV_MEMBER_OF_ANY)) {
+		    (op >= CT_NOT_MEMBER_OF &&
+		    op <= CT_NOT_DEV_MEMBER_OF_ANY)) {
 			struct val *a;
 
 			if (sp < 1)

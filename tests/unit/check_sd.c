@@ -382,8 +382,9 @@ START_TEST(test_binary_malformed)
 			copy[i] ^= (unsigned char)(b | 1);
 			back = NULL;
 			if (sd_from_binary(copy, len, &back, NULL) == 0) {
-				sd_access_check(back, SD_RIGHT_DS_CONTROL_ACCESS,
-				    &tok, &g, NULL);
+				sd_access_check(back,
+				    SD_RIGHT_DS_CONTROL_ACCESS, &tok, &g,
+				    NULL);
 				sd_free(back);
 			}
 		}

@@ -204,6 +204,7 @@ expect_match "log line names the policy" "$(last_log)" 'policy Lifetime Policy \
 set_attr alice msDS-AssignedAuthNPolicy
 printf 'dn: cn=Tier0 Silo,%s\nchangetype: modify\nadd: msDS-AuthNPolicySiloMembers\nmsDS-AuthNPolicySiloMembers: cn=alice,ou=Users,dc=example,dc=test\n' "$SILO" | ldmod
 printf 'dn: cn=Tier0 Policy,%s\nchangetype: modify\nreplace: msDS-UserAllowedToAuthenticateFrom\nmsDS-UserAllowedToAuthenticateFrom: O:SYG:SYD:(XA;OICI;CR;;;WD;(Member_of_any {SID(S-1-5-21-1111111111-2222222222-3333333333-1202)}))\n' "$POL" | ldmod
+printf 'dn: cn=Tier0 Silo,%s\nchangetype: modify\nreplace: msDS-AuthNPolicySiloEnforced\nmsDS-AuthNPolicySiloEnforced: TRUE\n' "$SILO" | ldmod
 set_attr alice msDS-AssignedAuthNPolicySilo "cn=Tier0 Silo,$SILO"
 reload
 kin -T "$TEST_TMP/ws1.cc" -X "$(id_file alice)" alice@$REALM

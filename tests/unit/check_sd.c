@@ -412,6 +412,49 @@ START_TEST(test_binary_malformed)
 }
 END_TEST
 
+/* Every single-character change of a rich descriptor either fails to
+ * parse or parses into something the access check handles. */
+START_TEST(test_sddl_mutations)
+{
+	static const char base[] = "O:SYG:SYD:P(XA;OICI;CR;;;WD;((Member_of "
+	    "{SID(" DOM "-1105), SID(AU)}) || (@USER.ad://ext/"
+	    "AuthenticationSilo == \"T0\" && !(Device_Member_of_any "
+	    "{SID(BA)})) || @USER.n >= -0x10))(D;;CR;;;S-1-5-7)"
+	    "(A;;GA;;;AP)";
+	static const char subst[] = "(){};\"!&|=<>@ SX0-,:";
+	struct sid u[2] = { S(DOM "-1105"), S("S-1-1-0") };
+	struct sd_token tok = { u, 2, u, 2, NULL, 0, NULL, 0, NULL, 0 };
+	char buf[sizeof(base)];
+	size_t i, j;
+
+	sd_free(sddl(base));
+	for (i = 0; i < sizeof(base) - 1; i++) {
+		for (j = 0; j < sizeof(subst) - 1; j++) {
+			struct sd_desc *sd = NULL;
+			unsigned char *bin = NULL;
+			size_t len = 0;
+			int g;
+
+			memcpy(buf, base, sizeof(base));
+			buf[i] = subst[j];
+			if (sd_from_sddl(buf, strlen(buf), &dom, &sd, NULL) != 0)
+				continue;
+			sd_access_check(sd, SD_RIGHT_DS_CONTROL_ACCESS, &tok, &g,
+			    NULL);
+			if (sd_to_binary(sd, &bin, &len, NULL) == 0) {
+				struct sd_desc *back = NULL;
+
+				ck_assert_int_eq(sd_from_binary(bin, len, &back,
+				    NULL), 0);
+				sd_free(back);
+				free(bin);
+			}
+			sd_free(sd);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_cond_malformed)
 {
 	static const unsigned char sidtok[] = { 0x51, 12, 0, 0, 0,
@@ -469,6 +512,7 @@ main(void)
 	tcase_add_test(tc, test_sddl_malformed);
 	tcase_add_test(tc, test_binary_malformed);
 	tcase_add_test(tc, test_cond_malformed);
+	tcase_add_test(tc, test_sddl_mutations);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

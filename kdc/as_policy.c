@@ -27,6 +27,7 @@
 #include "as_policy.h"
 #include "as_req.h"
 #include "dir_account.h"
+#include "dispatch.h"
 #include "fast.h"
 #include "log.h"
 #include "policy_dir.h"
@@ -411,20 +412,20 @@ step_device_silo(struct as_policy *p)
 
 /* ---- decision ----------------------------------------------------------- */
 
-/* One line per policy decision, shaped after the Windows events of the
- * AuthenticationPolicyFailures-DomainController log (105: refused, 305:
- * would have been refused, audit mode). */
+/* One event line per policy refusal, with the ids of the Windows
+ * AuthenticationPolicyFailures-DomainController log (105: TGT refused;
+ * 305: would have been refused, audit mode), naming the account (the
+ * request's identity fields), the device, the policy and the silo. */
 static void
 event(struct as_policy *p, int id, const char *why)
 {
-	log_msg(id == 105 ? LOG_LVL_WARNING : LOG_LVL_NOTICE,
-	    "authn-policy event=%d %s account=%s device=%s policy=\"%s\" "
-	    "silo=\"%s\" reason=\"%s\"", id,
-	    id == 105 ? "action=denied" : "action=audit",
-	    p->r->client_name ? p->r->client_name : "-",
-	    p->r->fast ? fast_device_name(p->r->fast) : "-",
-	    p->policy_name ? p->policy_name : "-",
-	    p->silo_name ? p->silo_name : "-", why);
+	log_event(id, id == LOG_EV_POLICY_TGT_DENIED ? LOG_LVL_WARNING :
+	    LOG_LVL_NOTICE, dispatch_log(p->r->h),
+	    "device", p->r->fast ? fast_device_name(p->r->fast) : "-",
+	    "policy", p->policy_name ? p->policy_name : "-",
+	    "silo", p->silo_name ? p->silo_name : "-",
+	    "action", id == LOG_EV_POLICY_TGT_DENIED ? "denied" : "audit",
+	    "reason", why, (const char *)NULL);
 }
 
 /* 1 when the device may be used, 0 when not; why says which. */
@@ -491,7 +492,7 @@ decide(struct as_policy *p)
 
 	if (p->from != NULL && !check_from(p, why, sizeof(why))) {
 		if (p->enforced) {
-			event(p, 105, why);
+			event(p, LOG_EV_POLICY_TGT_DENIED, why);
 			snprintf(reason, sizeof(reason), "authentication "
 			    "policy \"%s\"%s%s%s: %s",
 			    p->policy_name ? p->policy_name : "-",
@@ -501,7 +502,7 @@ decide(struct as_policy *p)
 			as_policy_done(p->r, KDC_ERR_POLICY, reason);
 			return;
 		}
-		event(p, 305, why);
+		event(p, LOG_EV_POLICY_TGT_AUDIT, why);
 	}
 	if (p->enforced && p->lifetime > 0) {
 		p->life_cap = p->lifetime;

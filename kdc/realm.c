@@ -15,6 +15,7 @@
 #include "pk_identity.h"
 #include "policy_dir.h"
 #include "realm.h"
+#include "svc_keys.h"
 #include "tgs_keys.h"
 
 static void
@@ -27,6 +28,7 @@ realm_rt_clear(struct realm_rt *r)
 	pk_dh_groups_free(r->groups);
 	dir_free(r->dir);
 	policy_cache_free(r->policies);
+	svc_keys_free(r->svc);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -106,6 +108,11 @@ load_realm(const struct kdc_config *cfg, const struct realm_config *rc,
 	    &r->groups, e);
 	if (ret)
 		return blame(cfg, rc->name, "pkinit_dh_min_bits", ret, e);
+	if (rc->service_keytab != NULL) {
+		ret = svc_keys_load(rc->service_keytab, &r->svc, e);
+		if (ret)
+			return blame(cfg, rc->name, "service_keytab", ret, e);
+	}
 	return load_directory(cfg, rc, loop, r, e);
 }
 

@@ -33,6 +33,7 @@ struct realm_rt {
 	struct pk_dh_groups *groups;
 	struct dir *dir;
 	struct policy_cache *policies;    /* AuthN policies and silos */
+	struct svc_keys *svc;     /* service_keytab; NULL if not set */
 };
 
 struct realm_set {

@@ -289,7 +289,7 @@ done_cb(struct evhttp_request *req, void *arg)
 	f->req = NULL;
 	code = req != NULL ? evhttp_request_get_response_code(req) : 0;
 	if (code == 0) {
-		kerr_set(&e, KRB_ERR_GENERIC, "GET/POST %s: %s", f->url,
+		kerr_set(&e, KRB_ERR_GENERIC, "%s: %s", f->url,
 		    error_text(f->err_kind));
 		finish(f, &e, NULL, 0, 1);
 		return;

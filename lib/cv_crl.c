@@ -425,40 +425,31 @@ cv_crl_delta_fits(const struct cv_crl *base, const struct cv_crl *delta,
 	return ret;
 }
 
-/* 1 when the entry's reason is removeFromCRL. */
-static int
-removed(X509_REVOKED *r)
-{
-	ASN1_ENUMERATED *reason;
-	long v;
-
-	reason = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, NULL, NULL);
-	if (reason == NULL)
-		return 0;
-	v = ASN1_ENUMERATED_get(reason);
-	ASN1_ENUMERATED_free(reason);
-	return v == CRL_REASON_REMOVE_FROM_CRL;
-}
-
 enum cv_status
 cv_crl_status(const struct cv_crl *base, const struct cv_crl *delta,
     const struct cv_cert *cert, int64_t *revoked_at_out)
 {
 	X509 *x = cv_cert_x509(cert);
 	X509_REVOKED *r = NULL;
+	int rc;
 
-	if (delta != NULL &&
-	    X509_CRL_get0_by_serial(delta->crl, &r,
-	    X509_get0_serialNumber(x)) == 1) {
-		if (removed(r))
+	/* X509_CRL_get0_by_serial: 1 listed, 2 listed with reason
+	 * removeFromCRL (RFC 5280 section 5.3.1: a delta releasing a hold),
+	 * 0 not listed. */
+	if (delta != NULL) {
+		rc = X509_CRL_get0_by_serial(delta->crl, &r,
+		    X509_get0_serialNumber(x));
+		if (rc == 2)
 			return CV_STATUS_GOOD;
-		*revoked_at_out = cv_time_epoch(
-		    X509_REVOKED_get0_revocationDate(r));
-		return CV_STATUS_REVOKED;
+		if (rc == 1) {
+			*revoked_at_out = cv_time_epoch(
+			    X509_REVOKED_get0_revocationDate(r));
+			return CV_STATUS_REVOKED;
+		}
 	}
 	r = NULL;
 	if (X509_CRL_get0_by_serial(base->crl, &r,
-	    X509_get0_serialNumber(x)) == 1 && !removed(r)) {
+	    X509_get0_serialNumber(x)) == 1) {
 		*revoked_at_out = cv_time_epoch(
 		    X509_REVOKED_get0_revocationDate(r));
 		return CV_STATUS_REVOKED;

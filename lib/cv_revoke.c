@@ -338,7 +338,7 @@ fetch_done(void *token, const struct kerr *err, const uint8_t *body,
 	fetch_unlink(f);
 	fetch_result(f, err, body, len, &r);
 	if (f->waiters == NULL && !r.ok)
-		log_msg(LOG_LVL_WARNING, "revocation refresh of %s failed: %s",
+		log_msg(LOG_LVL_WARNING, "revocation data from %s not usable: %s",
 		    f->url, r.msg);
 	rv->in_cb++;
 	while ((ck = f->waiters) != NULL && !rv->dying) {

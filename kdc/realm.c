@@ -16,6 +16,7 @@
 #include "pk_identity.h"
 #include "realm.h"
 #include "realm_trust.h"
+#include "svc_keys.h"
 #include "tgs_keys.h"
 
 static void
@@ -30,6 +31,7 @@ realm_rt_clear(struct realm_rt *r)
 	realm_ntauth_free(r->ntauth);
 	cv_revoke_free(r->revoke);
 	dir_free(r->dir);
+	svc_keys_free(r->svc);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -105,6 +107,11 @@ load_realm(const struct kdc_config *cfg, const struct realm_config *rc,
 	    &r->groups, e);
 	if (ret)
 		return blame(cfg, rc->name, "pkinit_dh_min_bits", ret, e);
+	if (rc->service_keytab != NULL) {
+		ret = svc_keys_load(rc->service_keytab, &r->svc, e);
+		if (ret)
+			return blame(cfg, rc->name, "service_keytab", ret, e);
+	}
 	ret = load_directory(cfg, rc, loop, r, e);
 	if (ret)
 		return ret;

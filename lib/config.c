@@ -563,6 +563,7 @@ realm_free(struct realm_config *r)
 	free(r->ldap_bind_dn);
 	free(r->ldap_bind_password_file);
 	free(r->ldap_sasl_mech);
+	free(r->service_keytab);
 	strlist_clear(&r->pkinit_ntauth);
 	free(r->pkinit_ntauth_base_dn);
 	strlist_clear(&r->pkinit_revoke);

@@ -117,6 +117,11 @@ static const struct config_option options[] = {
 	{ "realms", "ldap_timeout", CONFIG_DURATION, 0, "5", 1, 300, NULL,
 	  "time limit for one directory operation", RLM(ldap_timeout), NULL },
 
+	/* TGS exchange. */
+	{ "realms", "service_keytab", CONFIG_STRING, 0, NULL, 0, 0, NULL,
+	  "keytab holding the keys of the realm's services",
+	  RLM(service_keytab), check_keytab },
+
 	/* NTAuth issuer store and certificate revocation. */
 	{ "realms", "pkinit_ntauth", CONFIG_STRLIST, CONFIG_F_MULTI, NULL,
 	  0, 0, NULL, "CAs allowed to issue logon certificates",

@@ -62,6 +62,9 @@ struct realm_config {
 	char *ldap_sasl_mech;        /* e.g. EXTERNAL over ldapi:// */
 	int ldap_timeout;            /* seconds, default 5 */
 
+	/* TGS exchange (#8). */
+	char *service_keytab;        /* "FILE:/path"; NULL: only krbtgt */
+
 	/* NTAuth issuer store and certificate revocation (#5). */
 	struct strlist pkinit_ntauth;        /* FILE:/DIR: or LDAP */
 	char *pkinit_ntauth_base_dn;         /* NULL: under ldap_base_dn */

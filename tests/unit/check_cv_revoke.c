@@ -186,11 +186,11 @@ START_TEST(test_crl_times)
 }
 END_TEST
 
-/* A CRL signed by ca's key, built here: optional unknown critical
+/* DER of a CRL signed by ca's key, built here: optional unknown critical
  * extension, CRL number, delta indicator and one revoked serial. */
-static struct cv_crl *
-make_crl(long number, long delta_base, const struct cv_cert *revoke,
-    int removal, int bad_critical)
+static unsigned char *
+crl_der(long number, long delta_base, const struct cv_cert *revoke,
+    int removal, int bad_critical, int *len_out)
 {
 	struct cv_cert *ca = cert("ca");
 	EVP_PKEY *k = key("ca");
@@ -198,9 +198,6 @@ make_crl(long number, long delta_base, const struct cv_cert *revoke,
 	ASN1_TIME *t = ASN1_TIME_new();
 	ASN1_INTEGER *n = ASN1_INTEGER_new();
 	unsigned char *der = NULL;
-	struct cv_crl *out = NULL;
-	struct kerr e;
-	int len;
 
 	X509_CRL_set_version(x, 1);
 	X509_CRL_set_issuer_name(x, X509_get_subject_name(cv_cert_x509(ca)));
@@ -244,14 +241,28 @@ make_crl(long number, long delta_base, const struct cv_cert *revoke,
 	}
 	X509_CRL_sort(x);
 	ck_assert(X509_CRL_sign(x, k, EVP_sha256()) > 0);
-	len = i2d_X509_CRL(x, &der);
-	ck_assert(cv_crl_parse(der, (size_t)len, &out, &e) == 0);
-	OPENSSL_free(der);
+	*len_out = i2d_X509_CRL(x, &der);
+	ck_assert_int_gt(*len_out, 0);
 	ASN1_INTEGER_free(n);
 	ASN1_TIME_free(t);
 	X509_CRL_free(x);
 	EVP_PKEY_free(k);
 	cv_cert_free(ca);
+	return der;
+}
+
+static struct cv_crl *
+make_crl(long number, long delta_base, const struct cv_cert *revoke,
+    int removal, int bad_critical)
+{
+	struct cv_crl *out = NULL;
+	unsigned char *der;
+	struct kerr e;
+	int len;
+
+	der = crl_der(number, delta_base, revoke, removal, bad_critical, &len);
+	ck_assert(cv_crl_parse(der, (size_t)len, &out, &e) == 0);
+	OPENSSL_free(der);
 	return out;
 }
 
@@ -881,6 +892,106 @@ START_TEST(test_engine_cache_bound)
 }
 END_TEST
 
+/* A leaf issued by ca with a CRL distribution point and a freshest CRL
+ * pointer (delta CRLs). */
+static struct cv_cert *
+leaf_with_cdp(long serial)
+{
+	struct cv_cert *alice = cert("alice"), *out;
+	EVP_PKEY *k = key("ca");
+	X509 *x = X509_dup(cv_cert_x509(alice));
+	X509_EXTENSION *ext;
+
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_crl_distribution_points,
+	    "URI:http://127.0.0.1:1/base.crl");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_freshest_crl,
+	    "URI:http://127.0.0.1:1/delta.crl");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ck_assert(X509_sign(x, k, EVP_sha256()) > 0);
+	out = cv_cert_wrap(x);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	cv_cert_free(alice);
+	return out;
+}
+
+/* Hand a CRL to fetch i. */
+static void
+answer_crl(size_t i, long number, long base, const struct cv_cert *revoke)
+{
+	unsigned char *der;
+	struct kerr e;
+	int len;
+
+	der = crl_der(number, base, revoke, 0, 0, &len);
+	ck_assert(fetches[i].live);
+	fetches[i].live = 0;
+	kerr_clear(&e);
+	fetches[i].done(fetches[i].token, &e, der, (size_t)len);
+	OPENSSL_free(der);
+}
+
+START_TEST(test_engine_crl_with_delta)
+{
+	struct cv_revoke_settings s;
+	struct cv_revoke *rv = NULL;
+	struct cv_cert *good = leaf_with_cdp(2001), *bad = leaf_with_cdp(2002);
+	struct cv_certs *chg = chain_of(good), *chb = chain_of(bad);
+	struct cv_revoke_check *c = NULL;
+	struct cv_rev_outcome out;
+	const char *crls[1];
+	char rootcrl[600];
+	struct got g;
+	struct kerr e;
+
+	memset(&g, 0, sizeof(g));
+	memset(&s, 0, sizeof(s));
+	s.methods[0] = CV_REV_OCSP;
+	s.methods[1] = CV_REV_CRL;
+	s.n_methods = 2;
+	s.hard_fail = 1;
+	snprintf(rootcrl, sizeof(rootcrl), "FILE:%s", pki_path("root.crl"));
+	crls[0] = rootcrl;
+	s.static_crls = crls;
+	s.n_static_crls = 1;
+	s.clockskew = 300;
+	s.transport = &fake;
+	ck_assert(cv_revoke_new(NULL, &s, &rv, &e) == 0);
+	reset_fetches();
+	/* No AIA: OCSP does not apply; the base CRL, then the delta. */
+	ck_assert_int_eq(cv_revoke_check(rv, chb, now, got_cb, &g, &c, &out),
+	    1);
+	ck_assert_uint_eq(n_fetches, 1);
+	ck_assert_str_eq(fetches[0].url, "http://127.0.0.1:1/base.crl");
+	answer_crl(0, 10, -1, NULL);
+	ck_assert_int_eq(g.calls, 0);
+	ck_assert_uint_eq(n_fetches, 2);
+	ck_assert_str_eq(fetches[1].url, "http://127.0.0.1:1/delta.crl");
+	answer_crl(1, 11, 10, bad);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.o.code, KDC_ERR_REVOKED_CERTIFICATE);
+	ck_assert_str_eq(g.o.source, "CRL");
+	/* Both CRLs cached: decided at once. */
+	ck_assert_int_eq(cv_revoke_check(rv, chg, now, got_cb, &g, &c, &out),
+	    0);
+	ck_assert_int_eq(out.code, 0);
+	ck_assert_int_eq(cv_revoke_check(rv, chb, now, got_cb, &g, &c, &out),
+	    0);
+	ck_assert_int_eq(out.code, KDC_ERR_REVOKED_CERTIFICATE);
+	ck_assert_uint_eq(n_fetches, 2);
+	cv_revoke_free(rv);
+	cv_certs_free(chg);
+	cv_certs_free(chb);
+	cv_cert_free(good);
+	cv_cert_free(bad);
+	reset_fetches();
+}
+END_TEST
+
 /* ---- NTAuth ---- */
 
 START_TEST(test_ntauth)
@@ -1049,6 +1160,7 @@ main(void)
 	tcase_add_test(tc, test_engine_failure_policy);
 	tcase_add_test(tc, test_engine_ttl_refresh_cancel);
 	tcase_add_test(tc, test_engine_cache_bound);
+	tcase_add_test(tc, test_engine_crl_with_delta);
 	tcase_add_test(tc, test_ntauth);
 	tcase_add_test(tc, test_ntauth_same_name_other_key);
 	tcase_add_test(tc, test_url_split);

@@ -15,6 +15,8 @@
 
 #define KEY_MAX (HTTP_URL_MAX + 8)
 #define MAX_STATIC_CRLS 64
+/* Fetches running at once per engine: each holds a socket. */
+#define MAX_FETCHES 256
 
 enum ent_kind { ENT_OCSP, ENT_CRL };
 

@@ -288,6 +288,9 @@ fetch_need(struct cv_revoke *rv, struct cv_revoke_check *ck, const char *key,
 	struct fetch *f = fetch_find(rv, key);
 
 	if (f == NULL) {
+		if (rv->stats.in_flight >= MAX_FETCHES)
+			return kerr_set(e, KRB_ERR_GENERIC, "%s: %d revocation "
+			    "fetches already running", url, MAX_FETCHES), -1;
 		f = calloc(1, sizeof(*f));
 		if (f == NULL)
 			return kerr_set(e, KRB_ERR_GENERIC, "out of memory"), -1;

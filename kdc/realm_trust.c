@@ -166,7 +166,7 @@ realm_ntauth_new(const struct realm_config *rc, struct dir *dir,
 	}
 	n->dir = dir;
 	n->refresh_ms = rc->pkinit_ntauth_refresh > 0 &&
-	    rc->pkinit_ntauth_refresh < 86400 ?
+	    rc->pkinit_ntauth_refresh <= 86400 ?
 	    (unsigned int)rc->pkinit_ntauth_refresh * 1000u : 3600000u;
 	if (rc->pkinit_ntauth_base_dn != NULL)
 		n->dn = strdup(rc->pkinit_ntauth_base_dn);

@@ -554,7 +554,8 @@ fake_start(void *arg, const char *url, const char *ctype, const uint8_t *post,
 	p = &fetches[n_fetches++];
 	snprintf(p->url, sizeof(p->url), "%s", url);
 	p->post = malloc(post_len ? post_len : 1);
-	memcpy(p->post, post, post_len);
+	if (post_len > 0)
+		memcpy(p->post, post, post_len);
 	p->post_len = post_len;
 	p->done = done;
 	p->token = token;

@@ -22,7 +22,9 @@
 #include "as_req.h"
 #include "kdc_config.h"
 #include "log.h"
+#include "privdrop.h"
 #include "server.h"
+#include "tgs_req.h"
 #include "version.h"
 #include "workers.h"
 
@@ -34,13 +36,15 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: pkinit-kdc [-n] [-c config] [-P pidfile] [-w workers]\n"
+	    "usage: pkinit-kdc [-n] [-c config] [-P pidfile] [-u user[:group]]\n"
+	    "                  [-w workers]\n"
 	    "       pkinit-kdc -t [-c config]\n"
 	    "       pkinit-kdc -V | -h\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -n       stay in the foreground\n"
 	    "  -P FILE  write the process id to FILE once listening\n"
 	    "  -t       check the configuration and exit\n"
+	    "  -u USER[:GROUP]  switch to USER once listening\n"
 	    "  -w N     serve with N worker processes (default: one per CPU;\n"
 	    "           1 serves in a single process)\n"
 	    "  -V       print the version and exit\n"
@@ -122,15 +126,23 @@ detach_stdio(void)
 		close(null);
 }
 
+struct worker_args {
+	int foreground;
+	const char *run_as;
+};
+
 /*
  * One worker process (workers.h): its own loop, realm state and directory
- * connections over the inherited listeners.
+ * connections over the inherited listeners.  With -u it drops privileges
+ * once its keys are loaded; the supervisor keeps them to start
+ * replacement workers.
  */
 static int
 worker_main(struct kdc_server *srv, int ready_fd, int reload, void *arg)
 {
-	const int *foreground = arg;
+	const struct worker_args *wa = arg;
 	struct as_ctx *as = NULL;
+	struct tgs_ctx *tgs = NULL;
 	struct kerr kerr;
 	unsigned char ok = 0;
 	char err[1024];
@@ -143,17 +155,27 @@ worker_main(struct kdc_server *srv, int ready_fd, int reload, void *arg)
 	}
 	kerr_clear(&kerr);
 	as = as_init(srv, &kerr);
+	if (as != NULL && (tgs = tgs_init(srv, as, &kerr)) == NULL) {
+		as_free(as);
+		as = NULL;
+	}
 	if (as == NULL) {
 		fprintf(stderr, "pkinit-kdc: %s\n", kerr.msg);
 		log_msg(LOG_LVL_ERR, "%s", kerr.msg);
 		rc = EXIT_CONFIG;
 		goto out;
 	}
+	if (wa->run_as != NULL &&
+	    privdrop_to(wa->run_as, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pkinit-kdc: %s\n", err);
+		log_msg(LOG_LVL_ERR, "%s", err);
+		goto out;
+	}
 	/* A worker restarted after a reload catches up with the file. */
 	kerr_clear(&kerr);
 	if (reload && server_reload(srv, &kerr) != 0)
 		log_msg(LOG_LVL_ERR, "reload failed: %s", kerr.msg);
-	if (!*foreground)
+	if (!wa->foreground)
 		detach_stdio();
 	(void)!write(ready_fd, &ok, 1);
 	close(ready_fd);
@@ -162,6 +184,7 @@ worker_main(struct kdc_server *srv, int ready_fd, int reload, void *arg)
 out:
 	if (ready_fd >= 0)
 		close(ready_fd);
+	tgs_free(tgs);
 	as_free(as);
 	server_free(srv);
 	log_shutdown();
@@ -173,17 +196,19 @@ main(int argc, char **argv)
 {
 	struct kdc_server *srv = NULL;
 	struct as_ctx *as = NULL;
+	struct tgs_ctx *tgs = NULL;
 	struct workers *ws = NULL;
 	struct kerr kerr;
 	unsigned int nworkers = workers_default();
 	char *end;
 	long lw;
-	const char *config_path = NULL, *pid_path = NULL;
+	struct worker_args wa;
+	const char *config_path = NULL, *pid_path = NULL, *run_as = NULL;
 	int foreground = 0, check = 0, opt, notify_fd = -1, rc;
 	char err[1024];
 
 	log_init("pkinit-kdc");
-	while ((opt = getopt(argc, argv, "c:nP:tVhw:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:nP:tu:Vhw:")) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -196,6 +221,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			check = 1;
+			break;
+		case 'u':
+			run_as = optarg;
 			break;
 		case 'w':
 			errno = 0;
@@ -261,8 +289,9 @@ main(int argc, char **argv)
 			rc = EXIT_STARTUP;
 			goto out;
 		}
-		rc = workers_start(srv, nworkers, worker_main, &foreground,
-		    &ws);
+		wa.foreground = foreground;
+		wa.run_as = run_as;
+		rc = workers_start(srv, nworkers, worker_main, &wa, &ws);
 		if (rc != 0)
 			goto out;
 		if (notify_fd >= 0) {
@@ -275,6 +304,10 @@ main(int argc, char **argv)
 	}
 	kerr_clear(&kerr);
 	as = as_init(srv, &kerr);
+	if (as != NULL && (tgs = tgs_init(srv, as, &kerr)) == NULL) {
+		as_free(as);
+		as = NULL;
+	}
 	if (as == NULL) {
 		fprintf(stderr, "pkinit-kdc: %s\n", kerr.msg);
 		log_msg(LOG_LVL_ERR, "%s", kerr.msg);
@@ -282,6 +315,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (server_listen(srv, pid_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pkinit-kdc: %s\n", err);
+		log_msg(LOG_LVL_ERR, "%s", err);
+		rc = EXIT_STARTUP;
+		goto out;
+	}
+	/* Keys were read and ports bound as root: nothing more needs it. */
+	if (run_as != NULL && privdrop_to(run_as, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pkinit-kdc: %s\n", err);
 		log_msg(LOG_LVL_ERR, "%s", err);
 		rc = EXIT_STARTUP;
@@ -297,6 +337,7 @@ out:
 	if (notify_fd >= 0)
 		daemon_finish(notify_fd, (unsigned char)rc);
 	workers_free(ws);
+	tgs_free(tgs);
 	as_free(as);
 	server_free(srv);
 	log_shutdown();

@@ -24,6 +24,8 @@ static int check_ldap_uri(const char *, char **, char *, size_t);
 
 static const char *const level_words[] = { "err", "warning", "notice",
 	"info", "debug", NULL };
+/* In the order of enum log_format. */
+static const char *const format_words[] = { "kv", "json", NULL };
 
 #define KDC(field) offsetof(struct kdc_config, field), \
 	sizeof(((struct kdc_config *)0)->field)
@@ -111,6 +113,19 @@ static const struct config_option options[] = {
 	  check_nonempty },
 	{ "realms", "ldap_timeout", CONFIG_DURATION, 0, "5", 1, 300, NULL,
 	  "time limit for one directory operation", RLM(ldap_timeout), NULL },
+
+	/* TGS exchange. */
+	{ "realms", "service_keytab", CONFIG_STRING, 0, NULL, 0, 0, NULL,
+	  "keytab holding the keys of the realm's services",
+	  RLM(service_keytab), check_keytab },
+
+	/* Operations: log line format and the metrics endpoint. */
+	{ "logging", "format", CONFIG_ENUM, 0, "kv", 0, 0, format_words,
+	  "request and event lines as key=value or JSON", KDC(log.format),
+	  NULL },
+	{ "kdcdefaults", "metrics_listen", CONFIG_LISTEN, CONFIG_F_MULTI, NULL,
+	  0, 0, NULL, "HTTP addresses serving Prometheus metrics",
+	  KDC(metrics), NULL },
 };
 
 const struct config_option *

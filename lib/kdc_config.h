@@ -62,6 +62,9 @@ struct realm_config {
 	char *ldap_sasl_mech;        /* e.g. EXTERNAL over ldapi:// */
 	int ldap_timeout;            /* seconds, default 5 */
 
+	/* TGS exchange (#8). */
+	char *service_keytab;        /* "FILE:/path"; NULL: only krbtgt */
+
 	const char *file;            /* where the realm block starts */
 	int line;
 	struct realm_config *next;
@@ -89,6 +92,10 @@ struct kdc_config {
 	/* Where each option was set, for config_option_where(). */
 	struct config_where *where;
 	size_t n_where;
+
+	/* Operations: the Prometheus endpoint ([kdcdefaults] metrics_listen,
+	 * none by default).  The log format is log.format. */
+	struct listen_list metrics;
 };
 
 /* Hard limits on what one file may configure. */

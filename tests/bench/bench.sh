@@ -5,7 +5,7 @@
 #   tests/bench/bench.sh [LOADGEN]
 #
 # Environment (all optional):
-#   BENCH_DURATION  measured seconds per run (default 10)
+#   BENCH_DURATION  measured seconds per run (default 15)
 #   BENCH_WARMUP    warm-up seconds before each measurement (default 2)
 #   BENCH_CLIENTS   client processes (default 2)
 #   BENCH_WORKERS   worker counts to compare (default "1 2")
@@ -28,7 +28,7 @@ export top_srcdir top_builddir
 . "$top_srcdir/tests/integration/lib.sh"
 
 LOADGEN=${1:-$top_builddir/tests/bench/loadgen}
-DURATION=${BENCH_DURATION:-10}
+DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-2}
 CLIENTS=${BENCH_CLIENTS:-2}
 WORKERS=${BENCH_WORKERS:-1 2}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cv_chain.h"
+#include "dir_account.h"
 #include "dir_ldap.h"
 #include "kdc_config.h"
 #include "log.h"
@@ -25,6 +26,7 @@ realm_rt_clear(struct realm_rt *r)
 	cv_store_free(r->store);
 	pk_identity_free(r->id);
 	pk_dh_groups_free(r->groups);
+	dir_account_cache_free(r->acache);
 	dir_free(r->dir);
 	svc_keys_free(r->svc);
 	memset(r, 0, sizeof(*r));
@@ -61,6 +63,12 @@ load_directory(const struct kdc_config *cfg, const struct realm_config *rc,
 	r->dir = dir_new(loop, &ds, e);
 	if (r->dir == NULL)
 		return blame(cfg, rc->name, "ldap_uri", e ? e->code : KRB_ERR_GENERIC, e);
+	if (rc->ldap_cache_ttl > 0) {
+		r->acache = dir_account_cache_new(loop,
+		    (unsigned int)rc->ldap_cache_ttl);
+		if (r->acache == NULL)
+			return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	}
 	return 0;
 }
 

@@ -32,6 +32,7 @@ struct realm_rt {
 	struct pk_dh_groups *groups;
 	struct dir *dir;
 	struct svc_keys *svc;     /* service_keytab; NULL if not set */
+	struct dir_account_cache *acache;  /* ldap_cache_ttl; NULL: none */
 };
 
 struct realm_set {

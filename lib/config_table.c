@@ -126,6 +126,11 @@ static const struct config_option options[] = {
 	{ "kdcdefaults", "metrics_listen", CONFIG_LISTEN, CONFIG_F_MULTI, NULL,
 	  0, 0, NULL, "HTTP addresses serving Prometheus metrics",
 	  KDC(metrics), NULL },
+
+	/* Performance: account lookup cache. */
+	{ "realms", "ldap_cache_ttl", CONFIG_DURATION, 0, "0", 0, 3600, NULL,
+	  "how long account lookups are reused (0: never)",
+	  RLM(ldap_cache_ttl), NULL },
 };
 
 const struct config_option *

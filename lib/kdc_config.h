@@ -65,6 +65,9 @@ struct realm_config {
 	/* TGS exchange (#8). */
 	char *service_keytab;        /* "FILE:/path"; NULL: only krbtgt */
 
+	/* Performance: account lookup cache. */
+	int ldap_cache_ttl;          /* seconds, default 0 (no cache) */
+
 	const char *file;            /* where the realm block starts */
 	int line;
 	struct realm_config *next;

@@ -12,6 +12,7 @@
 #   BENCH_KDC_ARGS  extra arguments for pkinit-kdc
 #   BENCH_KDC_WRAP  command prefix for pkinit-kdc, for profiling (e.g.
 #                   "valgrind --tool=callgrind"; use with BENCH_WORKERS=1)
+#   BENCH_LDAP_CACHE_TTL  pkinit-kdc's ldap_cache_ttl (default 10s; 0: off)
 #   BENCH_EC        0 skips the run with the ECDSA KDC key
 #   BENCH_MIT       0 skips the MIT runs (profiling our side only)
 #   KEEP_TMP        keep the temporary directory
@@ -126,6 +127,7 @@ kdc_conf() {
 		ldap_base_dn = dc=example,dc=test
 		ldap_bind_dn = cn=admin,dc=example,dc=test
 		ldap_bind_password_file = $T/ldap/rootpw
+		ldap_cache_ttl = ${BENCH_LDAP_CACHE_TTL:-10s}
 	}
 EOT
 }

@@ -208,7 +208,7 @@ kdc_start() {
 	shift
 	# @TEST_TMP@ in the wrapper names this test's directory.
 	wrapper=$(printf '%s' "${KDC_WRAPPER:-}" | sed "s|@TEST_TMP@|$TEST_TMP|g")
-	$wrapper "$KDC_BIN" -n -c "$conf" "$@" 2>>"$TEST_TMP/kdc.stderr" &
+	$wrapper "$KDC_BIN" -n -w 1 -c "$conf" "$@" 2>>"$TEST_TMP/kdc.stderr" &
 	KDC_PID=$!
 	track_pid "$KDC_PID"
 }

@@ -32,7 +32,7 @@ as_req_free(struct as_req *r)
 {
 	if (r == NULL)
 		return;
-	dir_account_cancel(r->lookup);
+	as_account_cancel(r);
 	dir_account_free(r->acct);
 	pk_req_free(r->pk);
 	KRB5_AS_REQ_free(r->req);
@@ -220,7 +220,7 @@ reply_cname(struct as_req *r, KRB5_PRINCNAME **out)
 	const char *comps[1];
 
 	if ((asn1krb_flags_get(b->kdc_options) & KRB5_KDCOPT_CANONICALIZE) ||
-	    b->cname->name_type == KRB5_NT_ENTERPRISE) {
+	    b->cname->name_type == KRB5_NT_ENTERPRISE || r->cname_from_cert) {
 		comps[0] = r->acct->sam_account_name;
 		return asn1krb_princ_new(KRB5_NT_PRINCIPAL, comps, 1, out);
 	}

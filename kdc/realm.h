@@ -31,6 +31,13 @@ struct realm_rt {
 	struct pk_identity *id;
 	struct pk_dh_groups *groups;
 	struct dir *dir;
+	/* Certificate-to-account mapping. */
+	int map_mode;                    /* enum map_mode */
+	int64_t backdating;              /* seconds */
+	int search_by_cert;
+	int allow_rfc822;
+	char *netbios_name;              /* NULL: DOMAIN\\user not accepted */
+	struct dir_groups_cache *groups_cache; /* bounded, with TTL */
 };
 
 struct realm_set {

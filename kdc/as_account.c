@@ -459,15 +459,21 @@ map_cb(void *arg, const struct kerr *err, struct acct_map_out *out)
 		if (err->code == 0 && out->bind.event == 39)
 			log_msg(LOG_LVL_WARNING, "weak certificate mapping "
 			    "(event 39): %s", out->bind.warning);
-		if (err->code == 0) {
-			acct = out->acct;
-			out->acct = NULL;
-			r->groups = out->groups;
-			out->groups = NULL;
-		}
+		acct = out->acct;
+		out->acct = NULL;
+		r->groups = out->groups;
+		out->groups = NULL;
 	}
 	acct_map_out_free(out);
-	as_account_done(r, err, acct);
+	if (err->code != 0 && acct != NULL) {
+		/* Found, but not bound or not usable: the message names the
+		 * account and the check, and so does the log line. */
+		r->acct = acct;
+		dispatch_log(r->h)->account = acct->dn;
+		as_finish_error(r, err->code, err->msg);
+		return;
+	}
+	as_account_done(r, err, err->code == 0 ? acct : NULL);
 }
 
 kerr_t

@@ -12,6 +12,7 @@
 #include "as_issue.h"
 #include "as_req.h"
 #include "dir_account.h"
+#include "dir_groups.h"
 #include "dispatch.h"
 #include "fresh.h"
 #include "kdc_config.h"
@@ -287,8 +288,9 @@ issue(struct as_req *r)
 	if (ret)
 		goto fail;
 	snprintf(r->success_reason, sizeof(r->success_reason),
-	    "PKINIT %s; certificate bound by %s; %s session key",
-	    rep->method, r->binding, kc_enctype_name(r->enctype));
+	    "PKINIT %s; certificate bound by %s; %s session key; %zu groups",
+	    rep->method, r->binding, kc_enctype_name(r->enctype),
+	    r->groups != NULL ? r->groups->n : 0);
 	pk_rep_free(rep);
 	KRB5_METHOD_DATA_free(padata);
 	KRB5_PRINCNAME_free(cname);

@@ -29,6 +29,7 @@
 #   sid-ok/sid-bad/sid-url  UPN sidu@example.test with SID extension
 #                           -2001 (matching), -2999 (mismatching), SAN URL
 #   old.{crt,key}           no UPN, notBefore 2020-01-01 (backdating)
+#   ws1.{crt,key}           computer: dNSName ws1.example.test, SID -1109
 #
 # When PKI_OCSP_URL / PKI_CRL_URL are set, the end-entity certificates get
 # AIA (OCSP) / CDP extensions pointing there.
@@ -223,6 +224,7 @@ sid_section() {
 	sid_section eve 'subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:eve@corp.example' "$sidbase-2005"
 	sid_section sidok 'subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:sidu@example.test' "$sidbase-2001"
 	sid_section sidbad 'subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:sidu@example.test' "$sidbase-2999"
+	sid_section ws1 'subjectAltName = DNS:ws1.example.test' "$sidbase-1109"
 	printf '[sidurl]\n%s\nsubjectAltName = @sidurl_san\n[sidurl_san]\n' "$user"
 	printf 'otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:sidu@example.test\n'
 	printf 'URI.1 = tag:microsoft.com,2022-09-14:sid:%s-2001\n' "$sidbase"
@@ -233,6 +235,8 @@ for n in twin state; do
 	rsa_key $n
 	issue $n ca "$subj_base/OU=Users/CN=$n" nameless
 done
+rsa_key ws1
+issue ws1 ca "$subj_base/OU=Computers/CN=ws1.example.test" ws1
 rsa_key eve
 issue eve ca "$subj_base/OU=Users/CN=eve" eve
 for n in sid-ok sid-bad sid-url; do
@@ -278,7 +282,7 @@ openssl pkcs12 -export -inkey alice.key -in alice.crt -certfile ca.crt \
 
 openssl verify -CAfile anchors.pem -untrusted pool.pem \
     kdc.crt alice.crt alice-ec.crt bob.crt server.crt carol.crt kuenc.crt \
-    twin.crt state.crt eve.crt sid-ok.crt sid-bad.crt sid-url.crt old.crt \
+    twin.crt state.crt eve.crt ws1.crt sid-ok.crt sid-bad.crt sid-url.crt old.crt \
     >/dev/null
 if openssl verify -CAfile anchors.pem -untrusted pool.pem rogue.crt \
     >/dev/null 2>&1; then

@@ -175,6 +175,22 @@ expect_match "ticket is for bob@$REALM" "$(klist 2>&1)" "Default principal: bob@
 kin -X "$(id bob)" 'EXAMPLE\\bob'@$REALM
 ok "DOMAIN\\user hint with the realm's NetBIOS name" 'account="cn=bob'
 
+# --- computers: dNSName SAN -> dNSHostName, sAMAccountName host$ ---
+kin -X "$(id ws1)" 'ws1$'@$REALM
+ok "computer ws1\$: dNSName SAN + SID extension is strong" 'account="cn=ws1,ou=Computers.*dNSName SAN \+ SID extension \(strong\)'
+kin -C -X "$(id ws1)" nobody@$REALM
+ok "computer found from the certificate's dNSName" 'account="cn=ws1,ou=Computers'
+
+# --- groups: memberOf, then nested member searches, cycles bounded ---
+OUT2=$("$UTIL" -c "$CONF" map "$PKI/alice.crt" alice 2>&1)
+expect_match "alice: memberOf group" "$OUT2" 'group: cn=Smartcard Users'
+expect_match "alice: group nesting found by member search" "$OUT2" 'group: cn=Nested Outer'
+OUT2=$("$UTIL" -c "$CONF" map "$PKI/twin.crt" twin1 2>&1)
+expect_match "twin1 (no memberOf): all four groups through a cycle" \
+    "$(printf '%s\n' "$OUT2" | grep -c '^group:')" '^4$'
+kin -X "$(id twin)" twin1@$REALM
+ok "the logon resolves the groups" '; 4 groups'
+
 # --- account state ---
 ST=$(form state SHA1-PUKEY)
 for a in disabled1 locked1 expired1 notdeleg; do setmap $a "$ST"; done

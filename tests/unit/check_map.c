@@ -245,7 +245,7 @@ START_TEST(test_parse_forms)
 		  MAP_FORM_ISSUER_SID, 1 },
 	};
 	static const char *const bad[] = {
-		"Kerberos:alice@EXAMPLE.TEST", "X509:", "X509:<I>" ISSUER_AD,
+		"Kerberos:alice@EXAMPLE.TEST", "X509:", ("X509:<I>" ISSUER_AD),
 		"X509:<S>", "X509:<SHA1-PUKEY>abcd", "X509:<FOO>x",
 		"X509:<S>a<I>b", "X509:<SR>01", "X509:<I>a<SR>xyz",
 		"X509:<SKI>01<SKI>02", "X509:<I>a<S>b<SR>01",
@@ -342,14 +342,14 @@ START_TEST(test_match_negative)
 	struct map_cert *mc = mapped(c);
 	static const char *const no[] = {
 		/* Serial not reversed. */
-		"X509:<I>" ISSUER_AD "<SR>2B0000000011AC0000000012",
+		("X509:<I>" ISSUER_AD "<SR>2B0000000011AC0000000012"),
 		/* Issuer in RFC 4514 order. */
-		"X509:<I>CN=Example Issuing CA,DC=example,DC=test<SR>"
-		    KB_SERIAL_REV,
+		("X509:<I>CN=Example Issuing CA,DC=example,DC=test<SR>"
+		    KB_SERIAL_REV),
 		"X509:<S>CN=Doe\\, John,OU=Users,DC=example,DC=test",
-		"X509:<I>DC=test,CN=Other CA<S>" SUBJECT_AD,
+		("X509:<I>DC=test,CN=Other CA<S>" SUBJECT_AD),
 		"X509:<RFC822>john@example.test",
-		"X509:<I>" ISSUER_AD "<SID>" SID_BASE "1104",
+		("X509:<I>" ISSUER_AD "<SID>" SID_BASE "1104"),
 		"X509:<SKI>00",
 	};
 	struct map_altsecid *m;

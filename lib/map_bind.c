@@ -204,13 +204,22 @@ map_bind(const struct map_cert *c, const struct dir_account *a,
 		return 0;
 	}
 	if (!weak) {
+		char upns[200];
+		size_t off = 0, j;
+
+		upns[0] = '\0';
+		for (j = 0; c->upns != NULL && j < c->upns->n &&
+		    off < sizeof(upns); j++)
+			off += (size_t)snprintf(upns + off, sizeof(upns) - off,
+			    "%s'%s'", j ? ", " : " ",
+			    (const char *)c->upns->v[j].data);
 		res->strength = MAP_NOT_BOUND;
 		return kerr_set(e, KDC_ERR_CLIENT_NAME_MISMATCH,
 		    "certificate '%s' is not bound to account %s: no "
 		    "altSecurityIdentities value matches it, its UPN SAN%s "
 		    "does not equal userPrincipalName '%s', and it has no SID "
 		    "and no id-pkinit-san for %s@%s", subj, a->dn,
-		    c->upns && c->upns->n ? "" : " (none)",
+		    upns[0] ? upns : " (none)",
 		    a->user_principal_name ? a->user_principal_name : "(none)",
 		    a->sam_account_name, p->realm ? p->realm : "");
 	}

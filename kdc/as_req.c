@@ -466,3 +466,9 @@ as_free(struct as_ctx *ctx)
 	realm_set_unref(ctx->realms);
 	free(ctx);
 }
+
+struct realm_set *
+as_realms(const struct as_ctx *ctx)
+{
+	return ctx->realms;
+}

@@ -59,6 +59,10 @@ struct as_req {
 struct as_ctx *as_init(struct kdc_server *srv, struct kerr *e);
 void as_free(struct as_ctx *ctx);
 
+/* The realm set new requests start with (replaced on reload); the TGS
+ * exchange shares it.  Take a reference to keep it. */
+struct realm_set *as_realms(const struct as_ctx *ctx);
+
 /* Stages (as_pkinit.c). */
 kerr_t as_pkinit_verify(struct as_req *r, const KRB5_PADATA *pa,
     struct kerr *e);

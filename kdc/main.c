@@ -23,6 +23,7 @@
 #include "kdc_config.h"
 #include "log.h"
 #include "server.h"
+#include "tgs_req.h"
 #include "version.h"
 
 #define EXIT_CONFIG 1
@@ -109,6 +110,7 @@ main(int argc, char **argv)
 {
 	struct kdc_server *srv = NULL;
 	struct as_ctx *as = NULL;
+	struct tgs_ctx *tgs = NULL;
 	struct kerr kerr;
 	const char *config_path = NULL, *pid_path = NULL;
 	int foreground = 0, check = 0, opt, notify_fd = -1, rc;
@@ -174,6 +176,10 @@ main(int argc, char **argv)
 	}
 	kerr_clear(&kerr);
 	as = as_init(srv, &kerr);
+	if (as != NULL && (tgs = tgs_init(srv, as, &kerr)) == NULL) {
+		as_free(as);
+		as = NULL;
+	}
 	if (as == NULL) {
 		fprintf(stderr, "pkinit-kdc: %s\n", kerr.msg);
 		log_msg(LOG_LVL_ERR, "%s", kerr.msg);
@@ -195,6 +201,7 @@ main(int argc, char **argv)
 out:
 	if (notify_fd >= 0)
 		daemon_finish(notify_fd, (unsigned char)rc);
+	tgs_free(tgs);
 	as_free(as);
 	server_free(srv);
 	log_shutdown();

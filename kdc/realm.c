@@ -16,6 +16,7 @@
 #include "pk_dh.h"
 #include "pk_identity.h"
 #include "realm.h"
+#include "svc_keys.h"
 #include "tgs_keys.h"
 
 static void
@@ -27,6 +28,7 @@ realm_rt_clear(struct realm_rt *r)
 	pk_identity_free(r->id);
 	pk_dh_groups_free(r->groups);
 	dir_free(r->dir);
+	svc_keys_free(r->svc);
 	free(r->netbios_name);
 	dir_groups_cache_free(r->groups_cache);
 	memset(r, 0, sizeof(*r));
@@ -116,6 +118,11 @@ load_realm(const struct kdc_config *cfg, const struct realm_config *rc,
 	    &r->groups, e);
 	if (ret)
 		return blame(cfg, rc->name, "pkinit_dh_min_bits", ret, e);
+	if (rc->service_keytab != NULL) {
+		ret = svc_keys_load(rc->service_keytab, &r->svc, e);
+		if (ret)
+			return blame(cfg, rc->name, "service_keytab", ret, e);
+	}
 	return load_directory(cfg, rc, loop, r, e);
 }
 

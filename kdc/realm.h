@@ -31,6 +31,7 @@ struct realm_rt {
 	struct pk_identity *id;
 	struct pk_dh_groups *groups;
 	struct dir *dir;
+	struct svc_keys *svc;     /* service_keytab; NULL if not set */
 	/* Certificate-to-account mapping. */
 	int map_mode;                    /* enum map_mode */
 	int64_t backdating;              /* seconds */

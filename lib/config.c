@@ -563,6 +563,7 @@ realm_free(struct realm_config *r)
 	free(r->ldap_bind_dn);
 	free(r->ldap_bind_password_file);
 	free(r->ldap_sasl_mech);
+	free(r->service_keytab);
 	free(r->strong_certificate_binding);
 	free(r->netbios_name);
 	free(r);

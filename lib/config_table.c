@@ -114,6 +114,11 @@ static const struct config_option options[] = {
 	{ "realms", "ldap_timeout", CONFIG_DURATION, 0, "5", 1, 300, NULL,
 	  "time limit for one directory operation", RLM(ldap_timeout), NULL },
 
+	/* TGS exchange. */
+	{ "realms", "service_keytab", CONFIG_STRING, 0, NULL, 0, 0, NULL,
+	  "keytab holding the keys of the realm's services",
+	  RLM(service_keytab), check_keytab },
+
 	/* Certificate-to-account mapping (KB5014754 strong binding). */
 	{ "realms", "strong_certificate_binding", CONFIG_STRING, 0, "full",
 	  0, 0, NULL, "none, compatibility or full enforcement of strong "

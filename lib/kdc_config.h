@@ -62,6 +62,9 @@ struct realm_config {
 	char *ldap_sasl_mech;        /* e.g. EXTERNAL over ldapi:// */
 	int ldap_timeout;            /* seconds, default 5 */
 
+	/* TGS exchange (#8). */
+	char *service_keytab;        /* "FILE:/path"; NULL: only krbtgt */
+
 	/* Certificate-to-account mapping (#6). */
 	char *strong_certificate_binding;    /* none | compatibility | full */
 	int64_t certificate_backdating_compensation;  /* seconds, default 0 */

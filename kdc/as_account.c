@@ -264,22 +264,25 @@ on_cert_search(void *arg, const struct kerr *err,
 	have_account(m, pick);
 }
 
+/* Append one key's filter; 1 added, 0 not expressible (cannot match),
+ * -1 no room left (the filter stays valid without it). */
 static int
-add_key(struct acct_map *m, char *filter, size_t *off, size_t max,
-    enum dir_key_kind kind, const char *value)
+add_key(char *filter, size_t *off, size_t max, enum dir_key_kind kind,
+    const char *value)
 {
 	struct dir_account_key k;
 	char one[DIR_FILTER_MAX];
 	int n;
 
-	(void)m;
 	k.kind = kind;
 	k.value = value;
 	k.value_len = 0;
 	if (dir_account_filter(&k, one, sizeof(one)) != 0)
-		return 0;               /* not expressible: cannot match */
+		return 0;
+	if (strlen(one) + 2 >= max - *off)
+		return -1;
 	n = snprintf(filter + *off, max - *off, "%s", one);
-	if (n < 0 || (size_t)n >= max - *off - 2)
+	if (n < 0)
 		return -1;
 	*off += (size_t)n;
 	return 1;
@@ -293,24 +296,22 @@ add_key(struct acct_map *m, char *filter, size_t *off, size_t max,
 static int
 cert_search(struct acct_map *m, struct kerr *e)
 {
-	static const char *const attrs_dummy[] = { NULL };
 	char filter[DIR_FILTER_MAX], *strs[MAX_CERT_KEYS];
 	enum map_form forms[MAX_CERT_KEYS];
 	size_t off, i;
 	int n, k, any = 0;
 
-	(void)attrs_dummy;
 	while (++m->phase <= 2) {
 		off = (size_t)snprintf(filter, sizeof(filter), "(|");
 		if (m->phase == 1) {
 			for (i = 0; m->mc->upns && i < m->mc->upns->n; i++) {
-				k = add_key(m, filter, &off, sizeof(filter),
+				k = add_key(filter, &off, sizeof(filter),
 				    DIR_KEY_UPN,
 				    (const char *)m->mc->upns->v[i].data);
 				any |= k > 0;
 			}
 			for (i = 0; m->mc->dns && i < m->mc->dns->n; i++) {
-				k = add_key(m, filter, &off, sizeof(filter),
+				k = add_key(filter, &off, sizeof(filter),
 				    DIR_KEY_DNSHOSTNAME,
 				    (const char *)m->mc->dns->v[i].data);
 				any |= k > 0;
@@ -321,7 +322,7 @@ cert_search(struct acct_map *m, struct kerr *e)
 				return kerr_set(e, KRB_ERR_GENERIC,
 				    "out of memory");
 			for (k = 0; k < n; k++) {
-				if (add_key(m, filter, &off, sizeof(filter),
+				if (add_key(filter, &off, sizeof(filter),
 				    DIR_KEY_ALTSECID, strs[k]) > 0)
 					any = 1;
 				free(strs[k]);

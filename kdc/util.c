@@ -158,6 +158,11 @@ cmd_map(const char *config, int argc, char **argv)
 		fprintf(stderr, "pkinit-kdc-util: %s\n", e.msg);
 		goto cleanup;
 	}
+	if (rs->n == 0) {
+		fprintf(stderr, "pkinit-kdc-util: %s configures no realm\n",
+		    config);
+		goto cleanup;
+	}
 	memset(&in, 0, sizeof(in));
 	in.realm = &rs->v[0];
 	in.cert = c;

@@ -224,6 +224,14 @@ ok "admitted with certificate_backdating_compensation" 'altSecurityIdentities S 
 kin -X "$(id sid-bad)" sidu@$REALM
 refused "SID mismatch -> 66 under compatibility too" 66 'carries SID'
 
+mode "strong_certificate_binding = compatibility" "pkinit_allow_rfc822_mapping = true"
+setmap "$BOB"
+kin -X "$(id bob)" bob@$REALM
+ok "pkinit_allow_rfc822_mapping: e-mail SAN equal to the UPN binds (weak)" 'rfc822Name SAN \(weak\)'
+mode "strong_certificate_binding = full" "pkinit_allow_rfc822_mapping = true"
+kin -X "$(id bob)" bob@$REALM
+refused "... and is refused under full" 66 'only weakly \(rfc822Name SAN\)'
+
 # --- none ---
 mode "strong_certificate_binding = none"
 kin -X "$(id old)" olduser@$REALM

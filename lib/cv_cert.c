@@ -469,7 +469,6 @@ cv_cert_sid_ext(const struct cv_cert *c, char **sid_out, struct kerr *e)
 	int idx;
 	kerr_t ret = KDC_ERR_INVALID_CERTIFICATE;
 
-	*sid_out = NULL;
 	oid = OBJ_txt2obj(OID_SID_EXT, 1);
 	if (oid == NULL)
 		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
@@ -480,8 +479,10 @@ cv_cert_sid_ext(const struct cv_cert *c, char **sid_out, struct kerr *e)
 		    "extension", c->subject);
 	}
 	ASN1_OBJECT_free(oid);
-	if (idx < 0)
+	if (idx < 0) {
+		*sid_out = NULL;         /* absent: not an error */
 		return 0;
+	}
 	ext = X509_get_ext(c->x, idx);
 	os = X509_EXTENSION_get_data((X509_EXTENSION *)ext);
 	p = os->data;

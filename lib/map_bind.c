@@ -120,7 +120,7 @@ implicit_weak(const struct map_cert *c, const struct dir_account *a,
 
 /* Explicit mappings: the first strong match wins, else the first weak. */
 static void
-explicit(const struct map_cert *c, const struct dir_account *a,
+explicit_maps(const struct map_cert *c, const struct dir_account *a,
     struct map_bind_result *res, int *strong_out, int *weak_out,
     char *weak_how, size_t hl)
 {
@@ -186,7 +186,7 @@ map_bind(const struct map_cert *c, const struct dir_account *a,
 			sid_ok = i + 1;
 		}
 	}
-	explicit(c, a, res, &strong, &weak, weak_how, sizeof(weak_how));
+	explicit_maps(c, a, res, &strong, &weak, weak_how, sizeof(weak_how));
 	imp = implicit_weak(c, a, p);
 	if (!weak && imp != NULL) {
 		weak = 1;

@@ -22,6 +22,7 @@
 #include "as_req.h"
 #include "kdc_config.h"
 #include "log.h"
+#include "privdrop.h"
 #include "server.h"
 #include "tgs_req.h"
 #include "version.h"
@@ -34,13 +35,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: pkinit-kdc [-n] [-c config] [-P pidfile]\n"
+	    "usage: pkinit-kdc [-n] [-c config] [-P pidfile] [-u user[:group]]\n"
 	    "       pkinit-kdc -t [-c config]\n"
 	    "       pkinit-kdc -V | -h\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -n       stay in the foreground\n"
 	    "  -P FILE  write the process id to FILE once listening\n"
 	    "  -t       check the configuration and exit\n"
+	    "  -u USER[:GROUP]  switch to USER once listening\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       print this help and exit\n",
 	    config_default_path());
@@ -112,12 +114,12 @@ main(int argc, char **argv)
 	struct as_ctx *as = NULL;
 	struct tgs_ctx *tgs = NULL;
 	struct kerr kerr;
-	const char *config_path = NULL, *pid_path = NULL;
+	const char *config_path = NULL, *pid_path = NULL, *run_as = NULL;
 	int foreground = 0, check = 0, opt, notify_fd = -1, rc;
 	char err[1024];
 
 	log_init("pkinit-kdc");
-	while ((opt = getopt(argc, argv, "c:nP:tVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:nP:tu:Vh")) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -130,6 +132,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			check = 1;
+			break;
+		case 'u':
+			run_as = optarg;
 			break;
 		case 'V':
 			printf("%s\n", kdc_version());
@@ -187,6 +192,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (server_listen(srv, pid_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pkinit-kdc: %s\n", err);
+		log_msg(LOG_LVL_ERR, "%s", err);
+		rc = EXIT_STARTUP;
+		goto out;
+	}
+	/* Keys were read and ports bound as root: nothing more needs it. */
+	if (run_as != NULL && privdrop_to(run_as, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pkinit-kdc: %s\n", err);
 		log_msg(LOG_LVL_ERR, "%s", err);
 		rc = EXIT_STARTUP;

@@ -22,6 +22,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics_http.h"
 #include "net.h"
 #include "notify.h"
 #include "pidfile.h"
@@ -401,7 +402,7 @@ server_listen(struct kdc_server *srv, const char *pid_path, char *errbuf,
 		snprintf(errbuf, errlen, "%s", e.msg);
 		return -1;
 	}
-	return 0;
+	return metrics_http_start(srv, errbuf, errlen);
 }
 
 int
@@ -433,6 +434,7 @@ server_free(struct kdc_server *srv)
 		    "KDC is shutting down", "shutdown");
 	net_free(srv->net);
 	dispatch_free(srv->dispatch);
+	metrics_http_stop(srv);
 	loop_io_free(srv->sig_io);
 	loop_timer_free(srv->stop_timer);
 	if (srv->sig_pipe[1] >= 0) {

@@ -26,6 +26,8 @@ static int check_netbios(const char *, char **, char *, size_t);
 
 static const char *const level_words[] = { "err", "warning", "notice",
 	"info", "debug", NULL };
+/* In the order of enum log_format. */
+static const char *const format_words[] = { "kv", "json", NULL };
 
 #define KDC(field) offsetof(struct kdc_config, field), \
 	sizeof(((struct kdc_config *)0)->field)
@@ -118,6 +120,14 @@ static const struct config_option options[] = {
 	{ "realms", "service_keytab", CONFIG_STRING, 0, NULL, 0, 0, NULL,
 	  "keytab holding the keys of the realm's services",
 	  RLM(service_keytab), check_keytab },
+
+	/* Operations: log line format and the metrics endpoint. */
+	{ "logging", "format", CONFIG_ENUM, 0, "kv", 0, 0, format_words,
+	  "request and event lines as key=value or JSON", KDC(log.format),
+	  NULL },
+	{ "kdcdefaults", "metrics_listen", CONFIG_LISTEN, CONFIG_F_MULTI, NULL,
+	  0, 0, NULL, "HTTP addresses serving Prometheus metrics",
+	  KDC(metrics), NULL },
 
 	/* Certificate-to-account mapping (KB5014754 strong binding). */
 	{ "realms", "strong_certificate_binding", CONFIG_STRING, 0, "full",

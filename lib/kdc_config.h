@@ -100,6 +100,10 @@ struct kdc_config {
 	/* Where each option was set, for config_option_where(). */
 	struct config_where *where;
 	size_t n_where;
+
+	/* Operations: the Prometheus endpoint ([kdcdefaults] metrics_listen,
+	 * none by default).  The log format is log.format. */
+	struct listen_list metrics;
 };
 
 /* Hard limits on what one file may configure. */

@@ -146,6 +146,7 @@ build_enc_part(const struct as_issue_params *p, const struct tkt_times *tt,
 	rp.caddr = p->body->addresses;
 	rp.reply_key = p->reply_key;
 	rp.usage = KU_AS_REP_ENC_PART;
+	rp.enc_padata = p->enc_padata;
 	return tkt_enc_rep_part(&rp, ct_out, ctlen_out, e);
 }
 

@@ -27,6 +27,11 @@ struct dir_account;
 struct acct_map;
 struct dir_groups;
 struct as_ctx;
+struct kdc_fast;
+struct as_policy;
+struct cv_certs;
+struct cv_cert;
+struct cv_revoke_check;
 
 struct as_req {
 	struct as_ctx *ctx;
@@ -52,7 +57,12 @@ struct as_req {
 	const char *binding;              /* how the certificate matched */
 	char binding_buf[200];
 	int cname_from_cert;              /* account found from the certificate */
-	char success_reason[256];
+	struct kdc_fast *fast;            /* FAST armor state, or NULL */
+	struct as_policy *pol;            /* authentication policy stage */
+	struct cv_certs *chain;           /* verified path, leaf first */
+	struct cv_revoke_check *rev_check;  /* parked on revocation data */
+	const struct cv_cert *revoked;    /* in chain, for TD-INVALID-CERTS */
+	char success_reason[400];
 };
 
 /* Register the AS-REQ handler and its reload hook on srv. */
@@ -67,6 +77,9 @@ struct realm_set *as_realms(const struct as_ctx *ctx);
 kerr_t as_pkinit_verify(struct as_req *r, const KRB5_PADATA *pa,
     struct kerr *e);
 kerr_t as_pkinit_validate_cert(struct as_req *r, struct kerr *e);
+/* NTAuth, then revocation: 0 and *parked = 1 when waiting for revocation
+ * data (as_revocation_done follows), else 0 to go on or an error. */
+kerr_t as_pkinit_trust(struct as_req *r, int *parked, struct kerr *e);
 
 /* Stages (as_account.c). */
 kerr_t as_account_start(struct as_req *r, struct kerr *e);
@@ -76,6 +89,9 @@ void as_account_cancel(struct as_req *r);
 /* Continue after the account lookup (as_req.c). */
 void as_account_done(struct as_req *r, const struct kerr *err,
     struct dir_account *acct);
+
+/* Continue after a parked revocation check (as_req.c). */
+void as_revocation_done(struct as_req *r, kerr_t code, const char *reason);
 
 void as_finish_error(struct as_req *r, kerr_t code, const char *reason);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cv_chain.h"
+#include "cv_revoke.h"
 #include "dir_groups.h"
 #include "dir_ldap.h"
 #include "kdc_config.h"
@@ -15,7 +16,9 @@
 #include "map_bind.h"
 #include "pk_dh.h"
 #include "pk_identity.h"
+#include "policy_dir.h"
 #include "realm.h"
+#include "realm_trust.h"
 #include "svc_keys.h"
 #include "tgs_keys.h"
 
@@ -27,7 +30,11 @@ realm_rt_clear(struct realm_rt *r)
 	cv_store_free(r->store);
 	pk_identity_free(r->id);
 	pk_dh_groups_free(r->groups);
+	/* Both may use the directory and the loop: gone before them. */
+	realm_ntauth_free(r->ntauth);
+	cv_revoke_free(r->revoke);
 	dir_free(r->dir);
+	policy_cache_free(r->policies);
 	svc_keys_free(r->svc);
 	free(r->netbios_name);
 	dir_groups_cache_free(r->groups_cache);
@@ -65,6 +72,10 @@ load_directory(const struct kdc_config *cfg, const struct realm_config *rc,
 	r->dir = dir_new(loop, &ds, e);
 	if (r->dir == NULL)
 		return blame(cfg, rc->name, "ldap_uri", e ? e->code : KRB_ERR_GENERIC, e);
+	/* A new realm set (start, SIGHUP) starts with an empty cache. */
+	r->policies = policy_cache_new(POLICY_CACHE_TTL);
+	if (r->policies == NULL)
+		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
 	return 0;
 }
 
@@ -123,7 +134,17 @@ load_realm(const struct kdc_config *cfg, const struct realm_config *rc,
 		if (ret)
 			return blame(cfg, rc->name, "service_keytab", ret, e);
 	}
-	return load_directory(cfg, rc, loop, r, e);
+	ret = load_directory(cfg, rc, loop, r, e);
+	if (ret)
+		return ret;
+	ret = realm_ntauth_new(rc, r->dir, loop, &r->ntauth, e);
+	if (ret)
+		return blame(cfg, rc->name, "pkinit_ntauth", ret, e);
+	ret = realm_revoke_new(rc, loop, &r->revoke, e);
+	if (ret)
+		return blame(cfg, rc->name, rc->pkinit_revoke.n ?
+		    "pkinit_revoke" : "pkinit_revocation_check", ret, e);
+	return 0;
 }
 
 kerr_t

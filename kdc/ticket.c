@@ -152,13 +152,17 @@ tkt_enc_rep_part(const struct tkt_rep_params *p, uint8_t **ct_out,
 	    (p->caddr != NULL && ep->caddr == NULL) ||
 	    asn1krb_key_set(ep->key, p->session->enctype, p->session->bytes,
 	    p->session->length) ||
-	    asn1krb_flags_set(ep->flags, t->flags) ||
+	    asn1krb_flags_set(ep->flags, t->flags |
+	    (p->enc_padata ? KRB5_TKT_ENC_PA_REP : 0)) ||
 	    asn1krb_time_set(&ep->authtime, t->authtime) ||
 	    (t->starttime && asn1krb_time_set(&ep->starttime, t->starttime)) ||
 	    asn1krb_time_set(&ep->endtime, t->endtime) ||
 	    (t->renew_till &&
 	    asn1krb_time_set(&ep->renew_till, t->renew_till)) ||
 	    asn1krb_str_set(&ep->srealm, p->srealm))
+		goto nomem;
+	if (p->enc_padata != NULL && (ep->encrypted_pa_data = dup_item(
+	    ASN1_ITEM_rptr(KRB5_METHOD_DATA), p->enc_padata)) == NULL)
 		goto nomem;
 	/* Same fields, different APPLICATION tag (RFC 4120 section 5.4.2). */
 	if (p->tgs)

@@ -56,6 +56,9 @@ struct tkt_rep_params {
 	const KRB5_HOSTADDRS *caddr;      /* may be NULL */
 	const struct kc_key *reply_key;
 	int32_t usage;                    /* 3, 8 or 9 */
+	/* encrypted-pa-data (RFC 6806 section 11); when set, the reply
+	 * flags also carry enc-pa-rep.  May be NULL. */
+	const KRB5_METHOD_DATA *enc_padata;
 };
 
 kerr_t tkt_enc_rep_part(const struct tkt_rep_params *p, uint8_t **ct_out,

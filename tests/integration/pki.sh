@@ -319,6 +319,7 @@ cat >> ext.cnf <<CNF
 [revoked]
 $user
 subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:alice_sid
 
 [slow]
 basicConstraints = CA:FALSE
@@ -328,6 +329,7 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 authorityInfoAccess = OCSP;URI:$hang
 subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:alice_sid
 
 [ocsp_signer]
 basicConstraints = CA:FALSE
@@ -344,6 +346,7 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 $crl2
 subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:alice_sid
 CNF
 
 rsa_key revoked

@@ -29,9 +29,11 @@ python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 --directory "$TEST_TMP/www"
     >"$TEST_TMP/http.log" 2>&1 &
 track_pid $!
 
-# OCSP responder signing with the delegated responder certificate.
+# OCSP responder signing with the delegated responder certificate: openssl
+# ocsp itself, run per request behind an HTTP front bound to 127.0.0.1.
 start_ocsp() {
-	openssl ocsp -index "$PKI/ca.db/index.txt" -port "$OCSP_PORT" \
+	python3 "$top_srcdir/tests/integration/ocsp_responder.py" "$OCSP_PORT" \
+	    -index "$PKI/ca.db/index.txt" \
 	    -rsigner "$PKI/ocsp.crt" -rkey "$PKI/ocsp.key" -CA "$PKI/ca.crt" \
 	    -ndays 1 >>"$TEST_TMP/ocsp.log" 2>&1 &
 	OCSP_PID=$!

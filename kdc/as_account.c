@@ -425,6 +425,7 @@ acct_map_start(const struct acct_map_in *in, acct_map_cb cb, void *arg,
 		goto fail;
 	if (!m->realm->search_by_cert &&
 	    hint_keys(m, &q, dollar, upn, sizeof(dollar)) > 0) {
+		q.cache = m->realm->acache;
 		m->lookup = dir_find_account(m->realm->dir, &q, hint_cb, m, e);
 		if (m->lookup == NULL)
 			goto fail;

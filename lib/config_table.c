@@ -172,6 +172,11 @@ static const struct config_option options[] = {
 	  "5m", 0, DAY, NULL, "refetch cached answers this long before expiry",
 	  RLM(pkinit_revocation_refresh_ahead), NULL },
 
+	/* Performance: account lookup cache. */
+	{ "realms", "ldap_cache_ttl", CONFIG_DURATION, 0, "0", 0, 3600, NULL,
+	  "how long account lookups are reused (0: never)",
+	  RLM(ldap_cache_ttl), NULL },
+
 	/* Certificate-to-account mapping (KB5014754 strong binding). */
 	{ "realms", "strong_certificate_binding", CONFIG_STRING, 0, "full",
 	  0, 0, NULL, "none, compatibility or full enforcement of strong "

@@ -79,6 +79,9 @@ struct realm_config {
 	size_t pkinit_crl_max_size;          /* bytes, default 10m */
 	int pkinit_revocation_refresh_ahead; /* seconds, default 5m */
 
+	/* Performance: account lookup cache. */
+	int ldap_cache_ttl;          /* seconds, default 0 (no cache) */
+
 	/* Certificate-to-account mapping (#6). */
 	char *strong_certificate_binding;    /* none | compatibility | full */
 	int64_t certificate_backdating_compensation;  /* seconds, default 0 */

@@ -21,6 +21,7 @@
 #                           an AuthPack legitimately)
 #   rogue-ca.{crt,key}      a separate, untrusted CA
 #   rogue.{crt,key}         alice's UPN, issued by rogue-ca
+#   kdc-ec.{crt,key}        like kdc.crt with an ECDSA P-256 key
 #   (alice's certificates carry the SID extension of her objectSid)
 # Certificate mapping (test_mapping.sh):
 #   twin.{crt,key}          no UPN; mapped to two accounts
@@ -227,6 +228,10 @@ self_signed rogue-ca "/O=Rogue/CN=Rogue CA" ca_root
 rsa_key rogue
 issue rogue rogue-ca "/O=Rogue/CN=alice" alice
 
+# --- ECDSA KDC identity (performance: the cheap signing key) ---
+#   kdc-ec.{crt,key}        ECDSA P-256 KDC key, same extensions as kdc.crt
+ec_key kdc-ec
+issue kdc-ec ca "$subj_base/O=PKINIT Test/CN=kdc.example.test" kdc
 # --- certificate mapping (test_mapping.sh) ---
 sidbase=S-1-5-21-1111111111-2222222222-3333333333
 sid_section() {
@@ -298,6 +303,7 @@ openssl pkcs12 -export -inkey alice.key -in alice.crt -certfile ca.crt \
 
 openssl verify -CAfile anchors.pem -untrusted pool.pem \
     kdc.crt alice.crt alice-ec.crt bob.crt server.crt carol.crt kuenc.crt \
+    kdc-ec.crt \
     twin.crt state.crt eve.crt ws1.crt sid-ok.crt sid-bad.crt sid-url.crt old.crt \
     >/dev/null
 if openssl verify -CAfile anchors.pem -untrusted pool.pem rogue.crt \

@@ -3,16 +3,18 @@
  *
  * A short chain of directory reads, each resumed from the event loop:
  * service silo -> service policy -> client account -> client groups ->
- * (device account -> device groups) -> decide.  Policy and silo objects
+ * (client silo) -> (device account -> device groups) -> decide.  Policy and silo objects
  * come from the realm's cache (policy_dir.c), group SIDs from its nested
  * group resolver.  A service with no policy, or a policy without an
  * AllowedToAuthenticateTo for the service's class, costs one cached read
  * at most.
  *
  * The token follows Windows and Samba ([MS-KILE] 3.3.5.7, MS-DTYP 2.5.3.2):
- * the client's SID, its groups, Everyone and Authenticated Users; the
- * device's SIDs (explicit FAST armor, [MS-KILE] 3.3.5.7.4 compound
- * identity) for Device_Member_of; the access asked for is control access.
+ * the client's SID, its groups, Everyone and Authenticated Users, and the
+ * @USER.ad://ext/AuthenticationSilo claim naming the client's silo when
+ * the client is a member of an enforced one; the device's SIDs (explicit
+ * FAST armor, [MS-KILE] 3.3.5.7.4 compound identity) for
+ * Device_Member_of; the access asked for is control access.
  */
 #include "config.h"
 
@@ -44,6 +46,7 @@ static const char *const class_to_attr[] = {
 };
 
 #define TOKEN_MAX (POLICY_GROUPS_MAX + 3)
+#define SILO_CLAIM "ad://ext/AuthenticationSilo"
 
 struct tgs_policy {
 	struct tgs_req *r;
@@ -59,6 +62,9 @@ struct tgs_policy {
 	unsigned char *to;              /* AllowedToAuthenticateTo value */
 	size_t to_len;
 	int client_found;
+	char *client_dn;
+	char *client_silo_dn;           /* its msDS-AssignedAuthNPolicySilo */
+	char *client_silo;              /* set only when enforced */
 	struct sid user_sids[TOKEN_MAX];
 	size_t n_user_sids;
 	int device_found;
@@ -84,6 +90,9 @@ tgs_policy_free(struct tgs_policy *p)
 	free(p->policy_dn);
 	free(p->policy_name);
 	free(p->to);
+	free(p->client_dn);
+	free(p->client_silo_dn);
+	free(p->client_silo);
 	free(p);
 }
 
@@ -144,7 +153,7 @@ fetch_done(void *arg, const struct kerr *err, const struct dir_entry *e)
 		/* An unreadable policy must not lift a restriction. */
 		fail(p, err->code == KDC_ERR_SVC_UNAVAILABLE ?
 		    KDC_ERR_SVC_UNAVAILABLE : KDC_ERR_POLICY,
-		    "service's authentication policy object unreadable: ",
+		    "authentication policy object unreadable: ",
 		    err->msg);
 		return;
 	}
@@ -177,7 +186,7 @@ fetch(struct tgs_policy *p, const char *dn, next_fn next)
 	if (p->search == NULL) {
 		free(f);
 		fail(p, k.code ? k.code : KRB_ERR_GENERIC,
-		    "service's authentication policy lookup: ", k.msg);
+		    "authentication policy lookup: ", k.msg);
 	}
 }
 
@@ -365,6 +374,17 @@ step_device(struct tgs_policy *p)
 }
 
 static void
+got_client_silo(struct tgs_policy *p, const struct dir_entry *silo)
+{
+	/* The claim exists only for a member of an enforced silo. */
+	if (policy_attr_has_dn(silo, "msDS-AuthNPolicySiloMembers",
+	    p->client_dn) &&
+	    policy_attr_bool(silo, "msDS-AuthNPolicySiloEnforced", 0))
+		p->client_silo = xstrdup(policy_attr_str(silo, "cn"));
+	step_device(p);
+}
+
+static void
 client_groups_done(void *arg, const struct kerr *err, const struct sid *sids,
     size_t n, int truncated)
 {
@@ -379,7 +399,10 @@ client_groups_done(void *arg, const struct kerr *err, const struct sid *sids,
 	}
 	for (i = 0; i < n; i++)
 		add_sid(p->user_sids, &p->n_user_sids, &sids[i]);
-	step_device(p);
+	if (p->client_silo_dn != NULL)
+		fetch(p, p->client_silo_dn, got_client_silo);
+	else
+		step_device(p);
 }
 
 static void
@@ -401,6 +424,13 @@ client_found(void *arg, const struct kerr *err, struct dir_account *acct)
 		return;
 	}
 	p->client_found = 1;
+	p->client_dn = xstrdup(acct->dn);
+	p->client_silo_dn = xstrdup(acct->assigned_authn_policy_silo);
+	if (p->client_dn == NULL) {
+		dir_account_free(acct);
+		fail(p, KRB_ERR_GENERIC, "", "out of memory");
+		return;
+	}
 	if (acct->object_sid != NULL && sid_from_binary(acct->object_sid,
 	    acct->object_sid_len, &s, NULL, NULL) == 0) {
 		/* The user SID first: it names the domain (check_to). */
@@ -469,6 +499,8 @@ check_to(struct tgs_policy *p, char *why, size_t whylen)
 	struct sd_desc *sd = NULL;
 	struct sid dom, *domp = NULL;
 	struct sd_token tok;
+	struct sd_claim claim;
+	const char *vals[1];
 	struct kerr k;
 	int granted = 0;
 
@@ -489,6 +521,16 @@ check_to(struct tgs_policy *p, char *why, size_t whylen)
 	tok.n_user_sids = p->n_user_sids;
 	tok.device_sids = p->dev_sids;
 	tok.n_device_sids = p->n_dev_sids;
+	if (p->client_silo != NULL) {
+		vals[0] = p->client_silo;
+		claim.name = SILO_CLAIM;
+		claim.type = SD_CLAIM_STRING;
+		claim.nvalues = 1;
+		claim.strings = vals;
+		claim.ints = NULL;
+		tok.user_claims = &claim;
+		tok.n_user_claims = 1;
+	}
 	if (sd_access_check(sd, SD_RIGHT_DS_CONTROL_ACCESS, &tok, &granted,
 	    &k) != 0)
 		granted = 0;

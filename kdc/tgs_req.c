@@ -231,7 +231,13 @@ tgs_fast(struct tgs_req *r, struct kerr *e)
 	r->realm_name = r->server_name = NULL;
 	/* Armored errors echo the inner nonce. */
 	(void)asn1krb_uint32_get(inner->req_body->nonce, &r->nonce);
-	return check_request(r, e);
+	ret = check_request(r, e);
+	if (ret)
+		return ret;
+	/* Authorization data travels in the body that is processed. */
+	KRB5_AUTHDATA_free(r->req_authdata);
+	r->req_authdata = NULL;
+	return tgs_ap_read_authdata(r, e);
 }
 
 static void

@@ -92,6 +92,10 @@ void tgs_free(struct tgs_ctx *ctx);
 
 /* Stages (tgs_ap.c). */
 kerr_t tgs_ap_verify(struct tgs_req *r, struct kerr *e);
+/* (Re)read r->req's enc-authorization-data into r->req_authdata, once
+ * the subkey is known (tgs_ap_verify does; FAST again for the inner
+ * request). */
+kerr_t tgs_ap_read_authdata(struct tgs_req *r, struct kerr *e);
 
 /* Stages (tgs_issue.c). */
 kerr_t tgs_issue(struct tgs_req *r, uint8_t **der_out, size_t *len_out,

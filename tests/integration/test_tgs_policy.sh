@@ -4,8 +4,9 @@
 # AS exchange makes kvno armor its TGS requests too; the service account
 # ws1$ (SPN HOST/ws1.example.test) gets policies whose
 # AllowedToAuthenticateTo admits only members of App Users (alice, not
-# dave): enforced, in audit mode, through a silo; Protected Users'
-# service tickets are not forwardable.
+# dave): enforced, in audit mode, through a silo; a policy on the
+# client's silo claim; Protected Users' service tickets are not
+# forwardable.
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/integration/mitkdc.sh"
 
@@ -210,6 +211,21 @@ ws1_attr msDS-AssignedAuthNPolicySilo
 reload
 kv dave
 expect_match "policy removed: dave gets a ticket again" "$OUT" 'kvno = 1'
+
+# --- the client's silo claim (@USER.ad://ext/AuthenticationSilo) ---
+ws1_attr msDS-AssignedAuthNPolicy "cn=App Claim Policy,$POL"
+reload
+kv alice
+expect_match "silo claim: listed in User Silo but not assigned: no claim, refused" "$OUT" 'KDC policy rejects request'
+printf 'dn: cn=alice,ou=Users,dc=example,dc=test\nchangetype: modify\nreplace: msDS-AssignedAuthNPolicySilo\nmsDS-AssignedAuthNPolicySilo: cn=User Silo,%s\n' "$SILO" | ldmod
+reload
+kv alice
+expect_match "silo claim: alice in the enforced User Silo gets a ticket" "$OUT" 'kvno = 1'
+kv dave
+expect_match "silo claim: dave (no silo) refused" "$OUT" 'KDC policy rejects request'
+printf 'dn: cn=alice,ou=Users,dc=example,dc=test\nchangetype: modify\ndelete: msDS-AssignedAuthNPolicySilo\n' | ldmod
+ws1_attr msDS-AssignedAuthNPolicy
+reload
 
 # --- Protected Users: service tickets are not forwardable ---
 printf 'dn: cn=Protected Users,ou=Groups,dc=example,dc=test\nchangetype: modify\nadd: member\nmember: cn=alice,ou=Users,dc=example,dc=test\n' | ldmod

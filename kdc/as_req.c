@@ -12,6 +12,7 @@
 #include "as_issue.h"
 #include "as_policy.h"
 #include "as_req.h"
+#include "cv_revoke.h"
 #include "dir_account.h"
 #include "dispatch.h"
 #include "fast.h"
@@ -34,6 +35,8 @@ as_req_free(struct as_req *r)
 {
 	if (r == NULL)
 		return;
+	cv_revoke_cancel(r->rev_check);
+	cv_certs_free(r->chain);
 	dir_account_cancel(r->lookup);
 	dir_account_free(r->acct);
 	pk_req_free(r->pk);
@@ -104,6 +107,27 @@ cleanup:
 	return ret;
 }
 
+/* TD-INVALID-CERTIFICATES (RFC 4556 section 3.2.2): which certificate
+ * was revoked. */
+static kerr_t
+invalid_certs_edata(const struct as_req *r, uint8_t **der_out,
+    size_t *len_out)
+{
+	KRB5_TYPED_DATA *td = NULL;
+	uint8_t *epi = NULL;
+	size_t len = 0;
+	kerr_t ret = KRB_ERR_GENERIC;
+
+	if (cv_invalid_certs_der(r->revoked, &epi, &len) == 0 &&
+	    asn1krb_typed_data_add(&td, KRB5_TD_INVALID_CERTIFICATES, epi,
+	    len) == 0)
+		ret = ASN1KRB_ENCODE(KRB5_TYPED_DATA, td, der_out, len_out,
+		    NULL);
+	free(epi);
+	KRB5_TYPED_DATA_free(td);
+	return ret;
+}
+
 static const char *
 e_text_for(kerr_t code)
 {
@@ -157,6 +181,9 @@ as_finish_error(struct as_req *r, kerr_t code, const char *reason)
 			preauth_edata(r, &edata, &elen);
 		else if (code == KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED)
 			dh_edata(r, &edata, &elen);
+		else if (code == KDC_ERR_REVOKED_CERTIFICATE &&
+		    r->revoked != NULL)
+			invalid_certs_edata(r, &edata, &elen);
 	}
 	info.e_data = edata;
 	info.e_data_len = elen;
@@ -446,6 +473,36 @@ as_policy_done(struct as_req *r, kerr_t code, const char *reason)
 	issue(r);
 }
 
+static void as_cancel(struct kdc_req_handle *h, void *arg);
+
+/* Certificate trusted and not revoked: find the account (parked until
+ * the directory answers). */
+static void
+start_account(struct as_req *r)
+{
+	struct kerr e;
+	kerr_t ret;
+
+	kerr_clear(&e);
+	ret = as_account_start(r, &e);
+	if (ret) {
+		as_finish_error(r, ret, e.msg);
+		return;
+	}
+	dispatch_set_cancel(r->h, as_cancel, r);
+}
+
+void
+as_revocation_done(struct as_req *r, kerr_t code, const char *reason)
+{
+	dispatch_set_cancel(r->h, NULL, NULL);
+	if (code) {
+		as_finish_error(r, code, reason);
+		return;
+	}
+	start_account(r);
+}
+
 static void
 as_cancel(struct kdc_req_handle *h, void *arg)
 {
@@ -465,6 +522,7 @@ as_handle(struct kdc_req_handle *h, const uint8_t *msg, size_t len, void *arg)
 	struct as_req *r;
 	struct kerr e;
 	kerr_t ret;
+	int parked = 0;
 
 	kerr_clear(&e);
 	r = calloc(1, sizeof(*r));
@@ -507,11 +565,15 @@ as_handle(struct kdc_req_handle *h, const uint8_t *msg, size_t len, void *arg)
 	if (ret == 0)
 		ret = as_pkinit_validate_cert(r, &e);
 	if (ret == 0)
-		ret = as_account_start(r, &e);
+		ret = as_pkinit_trust(r, &parked, &e);
 	if (ret)
 		goto fail;
-	/* Parked until the directory answers. */
-	dispatch_set_cancel(h, as_cancel, r);
+	if (parked) {
+		/* Waiting for OCSP or CRL data. */
+		dispatch_set_cancel(h, as_cancel, r);
+		return;
+	}
+	start_account(r);
 	return;
 fail:
 	as_finish_error(r, ret, e.msg);

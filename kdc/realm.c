@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cv_chain.h"
+#include "cv_revoke.h"
 #include "dir_ldap.h"
 #include "kdc_config.h"
 #include "log.h"
@@ -15,6 +16,7 @@
 #include "pk_identity.h"
 #include "policy_dir.h"
 #include "realm.h"
+#include "realm_trust.h"
 #include "svc_keys.h"
 #include "tgs_keys.h"
 
@@ -26,6 +28,9 @@ realm_rt_clear(struct realm_rt *r)
 	cv_store_free(r->store);
 	pk_identity_free(r->id);
 	pk_dh_groups_free(r->groups);
+	/* Both may use the directory and the loop: gone before them. */
+	realm_ntauth_free(r->ntauth);
+	cv_revoke_free(r->revoke);
 	dir_free(r->dir);
 	policy_cache_free(r->policies);
 	svc_keys_free(r->svc);
@@ -113,7 +118,17 @@ load_realm(const struct kdc_config *cfg, const struct realm_config *rc,
 		if (ret)
 			return blame(cfg, rc->name, "service_keytab", ret, e);
 	}
-	return load_directory(cfg, rc, loop, r, e);
+	ret = load_directory(cfg, rc, loop, r, e);
+	if (ret)
+		return ret;
+	ret = realm_ntauth_new(rc, r->dir, loop, &r->ntauth, e);
+	if (ret)
+		return blame(cfg, rc->name, "pkinit_ntauth", ret, e);
+	ret = realm_revoke_new(rc, loop, &r->revoke, e);
+	if (ret)
+		return blame(cfg, rc->name, rc->pkinit_revoke.n ?
+		    "pkinit_revoke" : "pkinit_revocation_check", ret, e);
+	return 0;
 }
 
 kerr_t

@@ -34,6 +34,8 @@ struct realm_rt {
 	struct dir *dir;
 	struct policy_cache *policies;    /* AuthN policies and silos */
 	struct svc_keys *svc;     /* service_keytab; NULL if not set */
+	struct realm_ntauth *ntauth;      /* NULL: no NTAuth check */
+	struct cv_revoke *revoke;         /* NULL: no revocation check */
 };
 
 struct realm_set {

@@ -582,6 +582,12 @@ realm_free(struct realm_config *r)
 	free(r->ldap_bind_password_file);
 	free(r->ldap_sasl_mech);
 	free(r->service_keytab);
+	strlist_clear(&r->pkinit_ntauth);
+	free(r->pkinit_ntauth_base_dn);
+	strlist_clear(&r->pkinit_revoke);
+	free(r->pkinit_revocation_check);
+	free(r->pkinit_revocation_failure);
+	free(r->pkinit_ocsp_responder);
 	free(r);
 }
 

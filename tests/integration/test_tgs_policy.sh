@@ -113,7 +113,13 @@ nevents() { grep -cE ' event=(106|306) ' "$TEST_TMP/kdc.log"; }
 
 # Users: alice (in App Users) with her certificate; dave (not) with
 # carol's, whose UPN SAN dave@example.test names dave once dave has it.
-printf 'dn: cn=dave,ou=Users,dc=example,dc=test\nchangetype: modify\nreplace: userPrincipalName\nuserPrincipalName: dave@example.test\n' | ldmod
+# The UPN finds dave; the key identifier and certificate hash mappings
+# bind the certificate strongly (KB5014754), as strict binding requires.
+SKI=$(openssl x509 -in "$PKI/carol.crt" -noout -ext subjectKeyIdentifier |
+    sed -n 's/^ *\([0-9A-Fa-f:]*\)$/\1/p' | tr -d ':\n')
+SHA=$(openssl x509 -in "$PKI/carol.crt" -noout -fingerprint -sha1 | sed 's/.*=//' | tr -d ':')
+printf 'dn: cn=dave,ou=Users,dc=example,dc=test\nchangetype: modify\nreplace: userPrincipalName\nuserPrincipalName: dave@example.test\n-\nreplace: altSecurityIdentities\naltSecurityIdentities: X509:<SKI>%s\naltSecurityIdentities: X509:<SHA1-PUKEY>%s\n' \
+    "$SKI" "$SHA" | ldmod
 ALICE="X509_user_identity=FILE:$PKI/alice.crt,$PKI/alice.key"
 DAVE="X509_user_identity=FILE:$PKI/carol.crt,$PKI/carol.key"
 # tgt USER ID [KINIT ARGS]: a TGT into $TEST_TMP/USER.tgt.

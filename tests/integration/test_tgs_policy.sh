@@ -5,8 +5,8 @@
 # ws1$ (SPN HOST/ws1.example.test) gets policies whose
 # AllowedToAuthenticateTo admits only members of App Users (alice, not
 # dave): enforced, in audit mode, through a silo; a policy on the
-# client's silo claim; Protected Users' service tickets are not
-# forwardable.
+# client's silo claim; service tickets of Protected Users and
+# NOT_DELEGATED accounts are not forwardable.
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/integration/mitkdc.sh"
 
@@ -242,5 +242,14 @@ expect_match "Protected Users: alice gets a service ticket" "$OUT" 'kvno = 1'
 FL=$(svc_flags alice)
 [ -n "$FL" ] && pass "Protected Users: service ticket flags read ($FL)" || fail "no service ticket in the cache"
 expect_no_match "Protected Users: service ticket not forwardable" "$FL" 'F'
+
+# --- NOT_DELEGATED (userAccountControl 0x100000): the same ---
+printf 'dn: cn=dave,ou=Users,dc=example,dc=test\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 1049088\n' | ldmod
+tgt dave "$DAVE" -f || fail "kinit -f dave (NOT_DELEGATED): $OUT"
+kv dave
+expect_match "NOT_DELEGATED: dave gets a service ticket" "$OUT" 'kvno = 1'
+FL=$(svc_flags dave)
+[ -n "$FL" ] && pass "NOT_DELEGATED: service ticket flags read ($FL)" || fail "no service ticket in dave's cache"
+expect_no_match "NOT_DELEGATED: service ticket not forwardable" "$FL" 'F'
 
 test_finish

@@ -9,6 +9,7 @@
 
 #include "cv_chain.h"
 #include "cv_revoke.h"
+#include "dir_account.h"
 #include "dir_ldap.h"
 #include "kdc_config.h"
 #include "log.h"
@@ -31,6 +32,7 @@ realm_rt_clear(struct realm_rt *r)
 	/* Both may use the directory and the loop: gone before them. */
 	realm_ntauth_free(r->ntauth);
 	cv_revoke_free(r->revoke);
+	dir_account_cache_free(r->acache);
 	dir_free(r->dir);
 	policy_cache_free(r->policies);
 	svc_keys_free(r->svc);
@@ -72,6 +74,12 @@ load_directory(const struct kdc_config *cfg, const struct realm_config *rc,
 	r->policies = policy_cache_new(POLICY_CACHE_TTL);
 	if (r->policies == NULL)
 		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	if (rc->ldap_cache_ttl > 0) {
+		r->acache = dir_account_cache_new(loop,
+		    (unsigned int)rc->ldap_cache_ttl);
+		if (r->acache == NULL)
+			return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	}
 	return 0;
 }
 

@@ -36,6 +36,7 @@ struct realm_rt {
 	struct svc_keys *svc;     /* service_keytab; NULL if not set */
 	struct realm_ntauth *ntauth;      /* NULL: no NTAuth check */
 	struct cv_revoke *revoke;         /* NULL: no revocation check */
+	struct dir_account_cache *acache;  /* ldap_cache_ttl; NULL: none */
 };
 
 struct realm_set {

@@ -169,6 +169,11 @@ static const struct config_option options[] = {
 	{ "realms", "pkinit_revocation_refresh_ahead", CONFIG_DURATION, 0,
 	  "5m", 0, DAY, NULL, "refetch cached answers this long before expiry",
 	  RLM(pkinit_revocation_refresh_ahead), NULL },
+
+	/* Performance: account lookup cache. */
+	{ "realms", "ldap_cache_ttl", CONFIG_DURATION, 0, "0", 0, 3600, NULL,
+	  "how long account lookups are reused (0: never)",
+	  RLM(ldap_cache_ttl), NULL },
 };
 
 const struct config_option *

@@ -28,4 +28,19 @@ typedef int (*cv_cert_sink)(void *arg, X509 *x);
 int cv_load_location(const char *loc, cv_cert_sink sink, void *arg,
     struct kerr *e);
 
+/*
+ * A certificate from its DER, parsed at most once per process while it
+ * stays in a bounded cache (cv_cache.c).  Returns a new reference (free
+ * with X509_free) or NULL if der is not exactly one certificate.
+ */
+X509 *cv_x509_from_der(const uint8_t *der, size_t len);
+
+struct cv_cache_stats {
+	unsigned long long hits;
+	unsigned long long misses;
+};
+void cv_cache_stats(struct cv_cache_stats *out);
+/* Drop every cached certificate (tests, leak checkers). */
+void cv_cache_flush(void);
+
 #endif

@@ -79,6 +79,9 @@ struct realm_config {
 	size_t pkinit_crl_max_size;          /* bytes, default 10m */
 	int pkinit_revocation_refresh_ahead; /* seconds, default 5m */
 
+	/* Performance: account lookup cache. */
+	int ldap_cache_ttl;          /* seconds, default 0 (no cache) */
+
 	const char *file;            /* where the realm block starts */
 	int line;
 	struct realm_config *next;

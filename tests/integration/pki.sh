@@ -21,6 +21,7 @@
 #                           an AuthPack legitimately)
 #   rogue-ca.{crt,key}      a separate, untrusted CA
 #   rogue.{crt,key}         alice's UPN, issued by rogue-ca
+#   kdc-ec.{crt,key}        like kdc.crt with an ECDSA P-256 key
 #
 # Revocation and NTAuth (section at the end):
 #   revoked.{crt,key}       alice's UPN, issued by ca, revoked in ca's CRL
@@ -208,6 +209,11 @@ self_signed rogue-ca "/O=Rogue/CN=Rogue CA" ca_root
 rsa_key rogue
 issue rogue rogue-ca "/O=Rogue/CN=alice" alice
 
+# --- ECDSA KDC identity (performance: the cheap signing key) ---
+#   kdc-ec.{crt,key}        ECDSA P-256 KDC key, same extensions as kdc.crt
+ec_key kdc-ec
+issue kdc-ec ca "$subj_base/O=PKINIT Test/CN=kdc.example.test" kdc
+
 cp root.crt anchors.pem
 cp ca.crt pool.pem
 cat ca.crt root.crt > chain.pem
@@ -219,6 +225,7 @@ openssl pkcs12 -export -inkey alice.key -in alice.crt -certfile ca.crt \
 
 openssl verify -CAfile anchors.pem -untrusted pool.pem \
     kdc.crt alice.crt alice-ec.crt bob.crt server.crt carol.crt kuenc.crt \
+    kdc-ec.crt \
     >/dev/null
 if openssl verify -CAfile anchors.pem -untrusted pool.pem rogue.crt \
     >/dev/null 2>&1; then

@@ -185,7 +185,7 @@ ABS="@pkinit-kdc-test-$$"
 python3 "$PROBE" notify "$ABS" 10 >"$TEST_TMP/notify2.log" &
 track_pid $!
 wait_file_match "$TEST_TMP/notify2.log" listening 5
-NOTIFY_SOCKET="$ABS" "$KDC_BIN" -c "$CONF" -P "$PIDF" 2>>"$TEST_TMP/kdc.stderr"
+NOTIFY_SOCKET="$ABS" "$KDC_BIN" -w 1 -c "$CONF" -P "$PIDF" 2>>"$TEST_TMP/kdc.stderr"
 rc=$?
 [ $rc -eq 0 ] && pass "daemon mode: parent exits 0 once serving" || fail "daemon mode: exit $rc"
 DPID=$(cat "$PIDF" 2>/dev/null)

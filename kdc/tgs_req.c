@@ -368,6 +368,7 @@ tgs_policy_done(struct tgs_req *r, kerr_t code, const char *reason)
 {
 	uint8_t *der = NULL, *wrapped = NULL;
 	size_t len = 0, wlen = 0, n;
+	const char *dev;
 	struct kerr e;
 	kerr_t ret;
 
@@ -392,15 +393,12 @@ tgs_policy_done(struct tgs_req *r, kerr_t code, const char *reason)
 		tgs_finish_error(r, ret, e.msg);
 		return;
 	}
+	dev = r->fast ? fast_device_name(r->fast) : NULL;
 	n = strlen(r->success_reason);
 	snprintf(r->success_reason + n, sizeof(r->success_reason) - n,
-	    "%s%s%s", tgs_policy_note(r->pol),
-	    r->fast ? "; FAST armor" : "",
-	    r->fast && fast_device_name(r->fast) ? " from " : "");
-	n = strlen(r->success_reason);
-	if (r->fast && fast_device_name(r->fast))
-		snprintf(r->success_reason + n, sizeof(r->success_reason) - n,
-		    "%s", fast_device_name(r->fast));
+	    "%s%s%s%s", tgs_policy_note(r->pol),
+	    r->fast ? "; FAST armor" : "", dev ? " from " : "",
+	    dev ? dev : "");
 	tgs_finish_ok(r, der, len);
 	free(der);
 }

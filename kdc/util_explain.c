@@ -107,7 +107,7 @@ check_key(struct explain *x, const char *cert_path, const char *key_path)
 	 * certificate (it signs and verifies with the pair). */
 	if (pk_identity_load(spec, NULL, x->realm->name, &id, NULL, &e) != 0) {
 		snprintf(msg, sizeof(msg), "%s", e.msg);
-		fail(x, "key", KDC_ERR_PREAUTH_FAILED, msg,
+		fail(x, "key", KDC_ERR_INVALID_SIG, msg,
 		    "use the private key that belongs to this certificate "
 		    "(the card's key, or the .key file issued with it)");
 		return;

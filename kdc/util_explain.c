@@ -30,6 +30,7 @@
 #include "loop.h"
 #include "map_altsecid.h"
 #include "map_bind.h"
+#include "pk_cms.h"
 #include "pk_identity.h"
 #include "realm.h"
 #include "realm_trust.h"
@@ -97,14 +98,18 @@ fail(struct explain *x, const char *check, kerr_t code, const char *reason,
 static void
 check_key(struct explain *x, const char *cert_path, const char *key_path)
 {
+	static const uint8_t probe[] = "pkinit-kdc-util explain";
 	struct pk_identity *id = NULL;
+	struct pk_signed *sd = NULL;
+	uint8_t *der = NULL;
+	size_t len = 0;
 	char spec[2048], msg[KERR_MSG_MAX + 64];
 	struct kerr e;
+	kerr_t ret;
 
 	kerr_clear(&e);
 	snprintf(spec, sizeof(spec), "FILE:%s,%s", cert_path, key_path);
-	/* The identity loader refuses a key that does not match the
-	 * certificate (it signs and verifies with the pair). */
+	/* The identity loader refuses a key that does not match. */
 	if (pk_identity_load(spec, NULL, x->realm->name, &id, NULL, &e) != 0) {
 		snprintf(msg, sizeof(msg), "%s", e.msg);
 		fail(x, "key", KDC_ERR_INVALID_SIG, msg,
@@ -112,7 +117,22 @@ check_key(struct explain *x, const char *cert_path, const char *key_path)
 		    "(the card's key, or the .key file issued with it)");
 		return;
 	}
-	pass(x, "key", "the private key matches the certificate");
+	/* Then a signature the way the client signs its AuthPack, verified
+	 * the way the KDC verifies one (RFC 4556 section 3.2.1). */
+	ret = pk_cms_sign(id, PK_CONTENT_AUTH_DATA, probe, sizeof(probe) - 1,
+	    &der, &len, &e);
+	if (ret == 0)
+		ret = pk_cms_verify(der, len, PK_CONTENT_AUTH_DATA, 0, &sd, &e);
+	if (ret) {
+		snprintf(msg, sizeof(msg), "the key cannot make a signature the "
+		    "KDC accepts: %s", e.msg);
+		fail(x, "key", ret, msg, "use an RSA or ECDSA key that can "
+		    "sign with SHA-256");
+	} else
+		pass(x, "key", "the private key matches the certificate and "
+		    "signs as the KDC requires");
+	pk_signed_free(sd);
+	free(der);
 	pk_identity_free(id);
 }
 

@@ -6,11 +6,12 @@
  * groups -> device silo) -> decide.  Policy and silo objects come from
  * the realm's cache (policy_dir.c); the user's groups, with their SIDs,
  * are those the account mapping stage resolved (r->groups), the device's
- * come from the same resolver (dir_groups.c) and the realm's group cache.  Which policy applies
- * (MS-KILE 3.3.5.4/3.3.5.5): the silo's policy for the account's class
- * when the account is both assigned to the silo and listed among its
- * members, enforcement then coming from the silo; otherwise the directly
- * assigned policy with its own enforcement flag.
+ * come from the same resolver (dir_groups.c) and the realm's group
+ * cache.  Which policy applies (MS-KILE 3.3.5.4/3.3.5.5): the silo's
+ * policy for the account's class when the account is both assigned to
+ * the silo and listed among its members, enforcement then coming from the
+ * silo; otherwise the directly assigned policy with its own enforcement
+ * flag.
  *
  * The AllowedToAuthenticateFrom check follows Samba 4.20 and Windows: the
  * security token is the armor device's (its SID, its groups, Everyone and

@@ -1,8 +1,8 @@
 /*
  * check_dir.c - directory layer, pure parts: filter escaping (RFC 4515),
  * value parsing and account parsing from hand-built entries, and the
- * connection settings (no server needed).  The lookups against a private slapd are in
- * check_dir_live.c.
+ * connection settings (no server needed).  The lookups against a
+ * private slapd are in check_dir_live.c.
  */
 #include "config.h"
 

@@ -2,13 +2,16 @@
  * as_policy.c - the authentication policy stage of the AS pipeline.
  *
  * The stage is a short chain of directory reads, each resumed from the
- * event loop: user silo -> user policy -> user groups -> (device account
- * -> device groups -> device silo) -> decide.  Policy and silo objects
- * come from the realm's cache (policy_dir.c).  Which policy applies
- * (MS-KILE 3.3.5.4/3.3.5.5): the silo's policy for the account's class
- * when the account is both assigned to the silo and listed among its
- * members, enforcement then coming from the silo; otherwise the directly
- * assigned policy with its own enforcement flag.
+ * event loop: user silo -> user policy -> (device account -> device
+ * groups -> device silo) -> decide.  Policy and silo objects come from
+ * the realm's cache (policy_dir.c); the user's groups, with their SIDs,
+ * are those the account mapping stage resolved (r->groups), the device's
+ * come from the same resolver (dir_groups.c) and the realm's group
+ * cache.  Which policy applies (MS-KILE 3.3.5.4/3.3.5.5): the silo's
+ * policy for the account's class when the account is both assigned to
+ * the silo and listed among its members, enforcement then coming from the
+ * silo; otherwise the directly assigned policy with its own enforcement
+ * flag.
  *
  * The AllowedToAuthenticateFrom check follows Samba 4.20 and Windows: the
  * security token is the armor device's (its SID, its groups, Everyone and
@@ -27,6 +30,7 @@
 #include "as_policy.h"
 #include "as_req.h"
 #include "dir_account.h"
+#include "dir_groups.h"
 #include "dispatch.h"
 #include "fast.h"
 #include "log.h"
@@ -57,7 +61,7 @@ struct as_policy {
 	struct as_req *r;
 	enum acct_class cls;
 	struct dir_search *search;
-	struct policy_groups_req *groups;
+	struct dir_groups_req *groups;
 	struct dir_account_lookup *lookup;
 	int silo_applies;
 	char *silo_name;                /* cn of the user's silo */
@@ -67,11 +71,11 @@ struct as_policy {
 	int64_t lifetime;               /* seconds; 0: none */
 	unsigned char *from;            /* AllowedToAuthenticateFrom value */
 	size_t from_len;
-	struct sid user_sids[POLICY_GROUPS_MAX + 1];
+	struct sid user_sids[DIR_GROUPS_MAX + 1];
 	size_t n_user_sids;
 	int protected_user;
 	struct dir_account *device;
-	struct sid dev_sids[POLICY_GROUPS_MAX + 3];
+	struct sid dev_sids[DIR_GROUPS_MAX + 3];
 	size_t n_dev_sids;
 	char *device_silo;              /* set only when enforced */
 	/* decision */
@@ -93,7 +97,7 @@ as_policy_free(struct as_policy *p)
 	if (p == NULL)
 		return;
 	dir_cancel(p->search);
-	policy_groups_cancel(p->groups);
+	dir_groups_cancel(p->groups);
 	dir_account_cancel(p->lookup);
 	dir_account_free(p->device);
 	free(p->silo_name);
@@ -264,61 +268,49 @@ is_protected_users(const struct sid *s)
 	    s->sub[4] == SID_RID_PROTECTED_USERS;
 }
 
+/* The account mapping stage resolved the user's groups (or failed the
+ * request); without them the stage fails closed, since a missing
+ * Protected Users membership would lift its restrictions. */
 static void
-user_groups_done(void *arg, const struct kerr *err, const struct sid *sids,
-    size_t n, int truncated)
+step_user_groups(struct as_policy *p)
 {
-	struct as_policy *p = arg;
+	const struct dir_account *a = p->r->acct;
+	const struct dir_groups *g = p->r->groups;
 	size_t i;
 
-	p->groups = NULL;
-	if (err->code != 0) {
-		fail(p, err->code, "group lookup: ", err->msg);
+	if (g == NULL) {
+		fail(p, KRB_ERR_GENERIC, "group lookup: ",
+		    "the account's groups were not resolved");
 		return;
 	}
-	(void)truncated;
-	for (i = 0; i < n && p->n_user_sids < POLICY_GROUPS_MAX + 1; i++) {
-		p->user_sids[p->n_user_sids++] = sids[i];
-		if (is_protected_users(&sids[i]))
+	if (a->object_sid != NULL && sid_from_binary(a->object_sid,
+	    a->object_sid_len, &p->user_sids[0], NULL, NULL) == 0)
+		p->n_user_sids = 1;
+	for (i = 0; i < g->n_sids && p->n_user_sids < DIR_GROUPS_MAX + 1;
+	    i++) {
+		p->user_sids[p->n_user_sids++] = g->sids[i];
+		if (is_protected_users(&g->sids[i]))
 			p->protected_user = 1;
 	}
 	step_device(p);
 }
 
-static void
-step_user_groups(struct as_policy *p)
-{
-	const struct dir_account *a = p->r->acct;
-	struct kerr k;
-
-	if (a->object_sid != NULL && sid_from_binary(a->object_sid,
-	    a->object_sid_len, &p->user_sids[0], NULL, NULL) == 0)
-		p->n_user_sids = 1;
-	kerr_clear(&k);
-	p->groups = policy_groups_resolve(p->r->realm->dir, a->dn,
-	    user_groups_done, p, &k);
-	if (p->groups == NULL)
-		fail(p, k.code ? k.code : KRB_ERR_GENERIC, "group lookup: ",
-		    k.msg);
-}
-
 /* ---- device ------------------------------------------------------------- */
 
 static void
-device_groups_done(void *arg, const struct kerr *err, const struct sid *sids,
-    size_t n, int truncated)
+device_groups_done(void *arg, const struct kerr *err, struct dir_groups *g)
 {
 	struct as_policy *p = arg;
 	size_t i;
 
 	p->groups = NULL;
-	(void)truncated;
 	if (err->code != 0) {
 		fail(p, err->code, "device group lookup: ", err->msg);
 		return;
 	}
-	for (i = 0; i < n && p->n_dev_sids < POLICY_GROUPS_MAX + 1; i++)
-		p->dev_sids[p->n_dev_sids++] = sids[i];
+	for (i = 0; i < g->n_sids && p->n_dev_sids < DIR_GROUPS_MAX + 1; i++)
+		p->dev_sids[p->n_dev_sids++] = g->sids[i];
+	dir_groups_free(g);
 	step_device_silo(p);
 }
 
@@ -345,8 +337,9 @@ device_found(void *arg, const struct kerr *err, struct dir_account *acct)
 	    NULL) == 0)
 		p->n_dev_sids++;
 	kerr_clear(&k);
-	p->groups = policy_groups_resolve(p->r->realm->dir, acct->dn,
-	    device_groups_done, p, &k);
+	p->groups = dir_groups_resolve(p->r->realm->dir,
+	    p->r->realm->groups_cache, acct, p->r->now, device_groups_done, p,
+	    &k);
 	if (p->groups == NULL)
 		fail(p, k.code ? k.code : KRB_ERR_GENERIC,
 		    "device group lookup: ", k.msg);

@@ -2,7 +2,7 @@
  * policy_dir.h - what authentication policies need from the directory:
  * msDS-AuthNPolicy / msDS-AuthNPolicySilo objects, cached per realm for a
  * fixed lifetime (the cache belongs to the realm set, so SIGHUP re-reads
- * everything), and the SIDs of the groups an account belongs to, nested.
+ * everything).  The SIDs of an account's groups come from dir_groups.h.
  */
 #ifndef PKINIT_KDC_POLICY_DIR_H
 #define PKINIT_KDC_POLICY_DIR_H
@@ -12,12 +12,9 @@
 
 #include "dir_ldap.h"
 #include "kerror.h"
-#include "sid.h"
 
 #define POLICY_CACHE_TTL 300        /* seconds an object is trusted */
 #define POLICY_CACHE_MAX 256        /* objects per realm */
-#define POLICY_GROUPS_MAX 256       /* group SIDs kept per account */
-#define POLICY_GROUPS_DEPTH 8       /* nesting levels followed */
 
 struct policy_cache;
 
@@ -51,21 +48,5 @@ int policy_attr_bool(const struct dir_entry *e, const char *name, int def);
 /* 1 if attribute name holds value (DN compared case-insensitively). */
 int policy_attr_has_dn(const struct dir_entry *e, const char *name,
     const char *dn);
-
-/* ---- Group SIDs ------------------------------------------------------ */
-
-struct policy_groups_req;
-
-/* sids (n of them) belong to the callee only during the call. */
-typedef void (*policy_groups_cb)(void *arg, const struct kerr *err,
-    const struct sid *sids, size_t n, int truncated);
-
-/*
- * The objectSid of every group that has dn as a member, directly or
- * through other groups, by one (|(member=...)...) search per level.
- */
-struct policy_groups_req *policy_groups_resolve(struct dir *d,
-    const char *dn, policy_groups_cb cb, void *arg, struct kerr *e);
-void policy_groups_cancel(struct policy_groups_req *r);
 
 #endif

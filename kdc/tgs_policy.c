@@ -3,9 +3,10 @@
  *
  * A short chain of directory reads, each resumed from the event loop:
  * service silo -> service policy -> client account -> client groups ->
- * (client silo) -> (device account -> device groups) -> decide.  Policy and silo objects
- * come from the realm's cache (policy_dir.c), group SIDs from its nested
- * group resolver.  A service with no policy, or a policy without an
+ * (client silo) -> (device account -> device groups) -> decide.  Policy
+ * and silo objects come from the realm's cache (policy_dir.c), group SIDs
+ * from the nested group resolver (dir_groups.c) and the realm's group
+ * cache.  A service with no policy, or a policy without an
  * AllowedToAuthenticateTo for the service's class, costs one cached read
  * at most.
  *
@@ -24,6 +25,7 @@
 #include <strings.h>
 
 #include "dir_account.h"
+#include "dir_groups.h"
 #include "dispatch.h"
 #include "fast.h"
 #include "log.h"
@@ -45,14 +47,14 @@ static const char *const class_to_attr[] = {
 	"msDS-ServiceAllowedToAuthenticateTo",
 };
 
-#define TOKEN_MAX (POLICY_GROUPS_MAX + 3)
+#define TOKEN_MAX (DIR_GROUPS_MAX + 3)
 #define SILO_CLAIM "ad://ext/AuthenticationSilo"
 
 struct tgs_policy {
 	struct tgs_req *r;
 	enum acct_class cls;
 	struct dir_search *search;
-	struct policy_groups_req *groups;
+	struct dir_groups_req *groups;
 	struct dir_account_lookup *lookup;
 	int silo_applies;
 	char *silo_name;
@@ -84,7 +86,7 @@ tgs_policy_free(struct tgs_policy *p)
 	if (p == NULL)
 		return;
 	dir_cancel(p->search);
-	policy_groups_cancel(p->groups);
+	dir_groups_cancel(p->groups);
 	dir_account_cancel(p->lookup);
 	free(p->silo_name);
 	free(p->policy_dn);
@@ -303,20 +305,19 @@ add_well_known(struct sid *v, size_t *n)
 }
 
 static void
-device_groups_done(void *arg, const struct kerr *err, const struct sid *sids,
-    size_t n, int truncated)
+device_groups_done(void *arg, const struct kerr *err, struct dir_groups *g)
 {
 	struct tgs_policy *p = arg;
 	size_t i;
 
 	p->groups = NULL;
-	(void)truncated;
 	if (err->code != 0) {
 		fail(p, err->code, "device group lookup: ", err->msg);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		add_sid(p->dev_sids, &p->n_dev_sids, &sids[i]);
+	for (i = 0; i < g->n_sids; i++)
+		add_sid(p->dev_sids, &p->n_dev_sids, &g->sids[i]);
+	dir_groups_free(g);
 	decide(p);
 }
 
@@ -342,8 +343,9 @@ device_found(void *arg, const struct kerr *err, struct dir_account *acct)
 	    acct->object_sid_len, &s, NULL, NULL) == 0)
 		add_sid(p->dev_sids, &p->n_dev_sids, &s);
 	kerr_clear(&k);
-	p->groups = policy_groups_resolve(p->r->realm->dir, acct->dn,
-	    device_groups_done, p, &k);
+	p->groups = dir_groups_resolve(p->r->realm->dir,
+	    p->r->realm->groups_cache, acct, p->r->now, device_groups_done, p,
+	    &k);
 	dir_account_free(acct);
 	if (p->groups == NULL)
 		fail(p, k.code ? k.code : KRB_ERR_GENERIC,
@@ -385,20 +387,19 @@ got_client_silo(struct tgs_policy *p, const struct dir_entry *silo)
 }
 
 static void
-client_groups_done(void *arg, const struct kerr *err, const struct sid *sids,
-    size_t n, int truncated)
+client_groups_done(void *arg, const struct kerr *err, struct dir_groups *g)
 {
 	struct tgs_policy *p = arg;
 	size_t i;
 
 	p->groups = NULL;
-	(void)truncated;
 	if (err->code != 0) {
 		fail(p, err->code, "client group lookup: ", err->msg);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		add_sid(p->user_sids, &p->n_user_sids, &sids[i]);
+	for (i = 0; i < g->n_sids; i++)
+		add_sid(p->user_sids, &p->n_user_sids, &g->sids[i]);
+	dir_groups_free(g);
 	if (p->client_silo_dn != NULL)
 		fetch(p, p->client_silo_dn, got_client_silo);
 	else
@@ -440,8 +441,9 @@ client_found(void *arg, const struct kerr *err, struct dir_account *acct)
 		p->n_user_sids++;
 	}
 	kerr_clear(&k);
-	p->groups = policy_groups_resolve(p->r->realm->dir, acct->dn,
-	    client_groups_done, p, &k);
+	p->groups = dir_groups_resolve(p->r->realm->dir,
+	    p->r->realm->groups_cache, acct, p->r->now, client_groups_done, p,
+	    &k);
 	dir_account_free(acct);
 	if (p->groups == NULL)
 		fail(p, k.code ? k.code : KRB_ERR_GENERIC,

@@ -5,6 +5,8 @@
  *                        can be mapped by, marked strong or weak
  *   map CERT [HINT]      which account the running configuration maps the
  *                        certificate to, and why (the daemon's own code)
+ *   explain CERT         every check the KDC runs on the certificate, PASS/
+ *                        FAIL/WARN with reason and fix (util_explain.c)
  *
  * Subcommands live in one table; each gets argc/argv after its name.
  */
@@ -27,6 +29,7 @@
 #include "map_altsecid.h"
 #include "map_bind.h"
 #include "realm.h"
+#include "util_explain.h"
 
 struct util_cmd {
 	const char *name;
@@ -209,6 +212,9 @@ static const struct util_cmd cmds[] = {
 	{ "map", "CERT.pem [HINT]",
 	  "show which account the configuration maps the certificate to",
 	  cmd_map },
+	{ "explain", "CERT.pem [OPTS]",
+	  "run every check the KDC would run on the certificate",
+	  util_explain },
 };
 
 static void

@@ -1,6 +1,6 @@
 /*
  * dir_groups.c - nested group membership on top of the asynchronous
- * directory layer, bounded and cached.
+ * directory layer, bounded and cached, with each group's objectSid.
  */
 #include "config.h"
 
@@ -40,7 +40,7 @@ struct dir_groups_req {
 	void *arg;
 };
 
-static const char *const no_attrs[] = { "objectClass", NULL };
+static const char *const group_attrs[] = { "objectSid", NULL };
 
 void
 dir_groups_free(struct dir_groups *g)
@@ -52,6 +52,7 @@ dir_groups_free(struct dir_groups *g)
 	for (i = 0; i < g->n; i++)
 		free(g->dns[i]);
 	free(g->dns);
+	free(g->sids);
 	free(g);
 }
 
@@ -70,6 +71,12 @@ groups_copy(const struct dir_groups *g)
 		if ((c->dns[i] = strdup(g->dns[i])) == NULL)
 			goto fail;
 		c->n++;
+	}
+	if (g->n_sids > 0) {
+		if ((c->sids = calloc(g->n_sids, sizeof(*c->sids))) == NULL)
+			goto fail;
+		memcpy(c->sids, g->sids, g->n_sids * sizeof(*c->sids));
+		c->n_sids = g->n_sids;
 	}
 	return c;
 fail:
@@ -149,17 +156,41 @@ cache_put(struct dir_groups_cache *c, const char *dn,
 	slot->expires = now + c->ttl;
 }
 
-/* Add a group DN unless already known; 1 if added, 0 if known or full,
- * -1 on allocation failure. */
+/* Keep the SID of a group of the set, once; a malformed value is
+ * skipped (the group stays, without a SID). */
 static int
-add_group(struct dir_groups *g, const char *dn)
+add_sid(struct dir_groups *g, const struct dir_attr *a)
+{
+	struct sid s, *nv;
+	size_t i;
+
+	if (a == NULL || a->n_vals != 1 || sid_from_binary(a->vals[0].data,
+	    a->vals[0].len, &s, NULL, NULL) != 0)
+		return 0;
+	for (i = 0; i < g->n_sids; i++) {
+		if (sid_equal(&g->sids[i], &s))
+			return 0;
+	}
+	if (g->n_sids >= DIR_GROUPS_MAX)
+		return 0;
+	if ((nv = realloc(g->sids, (g->n_sids + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	g->sids = nv;
+	g->sids[g->n_sids++] = s;
+	return 0;
+}
+
+/* Add a group DN unless already known, and its SID when sid is not
+ * NULL; 0, or -1 on allocation failure. */
+static int
+add_group(struct dir_groups *g, const char *dn, const struct dir_attr *sid)
 {
 	char **nv;
 	size_t i;
 
 	for (i = 0; i < g->n; i++) {
 		if (strcasecmp(g->dns[i], dn) == 0)
-			return 0;
+			return add_sid(g, sid);
 	}
 	if (g->n >= DIR_GROUPS_MAX) {
 		g->truncated = 1;
@@ -171,7 +202,7 @@ add_group(struct dir_groups *g, const char *dn)
 	if ((g->dns[g->n] = strdup(dn)) == NULL)
 		return -1;
 	g->n++;
-	return 1;
+	return add_sid(g, sid);
 }
 
 static void
@@ -231,7 +262,7 @@ search_members(struct dir_groups_req *r, const char *const *dns, size_t n,
 	}
 	snprintf(filter + off, sizeof(filter) - off, "))");
 	*used_out = i;
-	r->search = dir_search(r->dir, NULL, DIR_SCOPE_SUB, filter, no_attrs,
+	r->search = dir_search(r->dir, NULL, DIR_SCOPE_SUB, filter, group_attrs,
 	    on_result, r, e);
 	return r->search == NULL ? -1 : 0;
 }
@@ -281,7 +312,8 @@ on_result(void *arg, const struct kerr *err, const struct dir_entries *res)
 		return;
 	}
 	for (i = 0; i < res->n; i++) {
-		if (add_group(r->g, res->v[i].dn) < 0) {
+		if (add_group(r->g, res->v[i].dn,
+		    dir_entry_attr(&res->v[i], "objectSid")) < 0) {
 			kerr_set(&e, KRB_ERR_GENERIC, "out of memory");
 			finish(r, &e);
 			return;
@@ -296,7 +328,7 @@ dir_groups_resolve(struct dir *d, struct dir_groups_cache *c,
     struct kerr *err)
 {
 	struct dir_groups_req *r;
-	const char *self[1];
+	const char **first = NULL;
 	size_t i, used;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
@@ -310,26 +342,38 @@ dir_groups_resolve(struct dir *d, struct dir_groups_cache *c,
 	r->arg = arg;
 	if (a->n_member_of > 0) {
 		/* The directory keeps memberOf: the first level is known, the
-		 * search is for the groups holding those groups. */
+		 * search is for the groups holding those groups.  The account
+		 * itself is in the filter too: memberOf carries no objectSid,
+		 * and this returns the first level's groups with theirs. */
 		for (i = 0; i < a->n_member_of; i++) {
-			if (add_group(r->g, a->member_of[i]) < 0)
+			if (add_group(r->g, a->member_of[i], NULL) < 0)
 				goto nomem;
 		}
 		r->level_end = r->g->n;
 		r->depth = 1;
-		if (search_members(r, (const char *const *)r->g->dns,
-		    r->level_end, &used, err) != 0)
+		if ((first = calloc(r->level_end + 1, sizeof(*first))) == NULL)
+			goto nomem;
+		first[0] = a->dn;
+		for (i = 0; i < r->level_end; i++)
+			first[i + 1] = r->g->dns[i];
+		if (search_members(r, first, r->level_end + 1, &used,
+		    err) != 0)
 			goto fail;
-		r->next = used;
+		r->next = used - 1;
 	} else {
-		self[0] = a->dn;
-		if (search_members(r, self, 1, &used, err) != 0)
+		first = calloc(1, sizeof(*first));
+		if (first == NULL)
+			goto nomem;
+		first[0] = a->dn;
+		if (search_members(r, first, 1, &used, err) != 0)
 			goto fail;
 	}
+	free(first);
 	return r;
 nomem:
 	kerr_set(err, KRB_ERR_GENERIC, "out of memory");
 fail:
+	free(first);
 	req_free(r);
 	return NULL;
 }

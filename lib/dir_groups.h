@@ -5,9 +5,11 @@
  * The first level comes from the account's memberOf when the directory
  * keeps it, else from a (member=<account DN>) search; each further level
  * from one (|(member=g1)(member=g2)...) search over the groups found so
- * far.  Depth and count are bounded (a cycle or a huge tree ends the walk
- * with truncated set), and results are cached per account DN for the
- * realm's group_cache_lifetime.
+ * far.  Each group's objectSid is collected on the way, so that policy
+ * code builds its security tokens from the same walk.  Depth and count
+ * are bounded (a cycle or a huge tree ends the walk with truncated set),
+ * and results are cached per account DN for the realm's
+ * group_cache_lifetime.
  */
 #ifndef PKINIT_KDC_DIR_GROUPS_H
 #define PKINIT_KDC_DIR_GROUPS_H
@@ -16,6 +18,7 @@
 #include <stdint.h>
 
 #include "kerror.h"
+#include "sid.h"
 
 struct dir;
 struct dir_account;
@@ -29,6 +32,8 @@ struct dir_groups_req;
 struct dir_groups {
 	char **dns;
 	size_t n;
+	struct sid *sids;         /* objectSid of the groups having one */
+	size_t n_sids;
 	int truncated;            /* a bound was reached */
 };
 

@@ -51,7 +51,7 @@ const char *pk_group_name(enum pk_group grp);
  * (RFC 4556 section 3.2.2), accepted groups in preference order P-256,
  * P-384, P-521, MODP 16, 15, 14.  malloc'd.
  *
- * Observed with MIT kinit 1.20.1 (a stub KDC answering
+ * Observed with MIT kinit 1.20.1 (against a test KDC answering
  * KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED): it has no ECDH, skips the
  * id-ecPublicKey entries, retries with the first MODP group of the list
  * it knows (2048, 3072 and 4096 all work), and gives up when the list

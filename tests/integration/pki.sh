@@ -48,6 +48,11 @@
 #                           2020; ca.db/ the openssl ca database of ca
 #                           (index.txt for openssl ocsp -index)
 #
+# Demo realm (section at the end):
+#   bob-ec.{crt,key}        ECDSA P-256, no UPN (bob is found by name and
+#                           bound by an altSecurityIdentities
+#                           X509:<I>...<SR>... value), issued by ca
+#
 # When PKI_OCSP_URL / PKI_CRL_URL are set, the end-entity certificates get
 # AIA (OCSP) / CDP extensions pointing there.
 #
@@ -410,6 +415,19 @@ openssl verify -CAfile anchors.pem -untrusted pool.pem revoked.crt slow.crt \
     ocsp.crt >/dev/null
 openssl verify -CAfile anchors.pem -untrusted ca2.crt alice2.crt >/dev/null
 chmod 644 ./*.crl
+
+# --- Demo realm (scripts/demo) ------------------------------------------
+# bob's smart card: an ECDSA key, no UPN, so the account is named by the
+# client and bound strongly by issuer and serial number (KB5014754).
+cat >> ext.cnf <<CNF
+
+[bob_ec]
+$user
+subjectAltName = email:bob@example.test
+CNF
+ec_key bob-ec
+issue bob-ec ca "$subj_base/OU=Users/CN=bob-ec" bob_ec
+openssl ca -config ca.db/ca.cnf -valid bob-ec.crt 2>/dev/null
 
 chmod 644 ./*.crt ./*.pem
 touch .complete

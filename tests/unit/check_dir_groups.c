@@ -3,7 +3,8 @@
  * (tests/integration/slapd.sh with conf/sample.ldif and
  * tests/data/ldap/mapping.ldif): memberOf first level, member searches
  * for nesting and for accounts without memberOf, cycles, the cache and
- * its lifetime.  Exits 77 (skipped) without slapd.
+ * its lifetime, the groups' objectSids.  Exits 77 (skipped) without
+ * slapd.
  */
 #include "config.h"
 
@@ -248,6 +249,59 @@ START_TEST(test_cache_lifetime)
 }
 END_TEST
 
+/* Smartcard Users, S-1-5-21-1111111111-2222222222-3333333333-1110 in
+ * conf/sample.ldif; the mapping.ldif groups have no objectSid. */
+static void
+assert_smartcard_users_sid(const struct dir_groups *g)
+{
+	struct sid want;
+
+	ck_assert_int_eq(sid_from_string(
+	    "S-1-5-21-1111111111-2222222222-3333333333-1110", &want, NULL), 0);
+	ck_assert_uint_eq(g->n_sids, 1);
+	ck_assert(sid_equal(&g->sids[0], &want));
+	ck_assert_uint_eq(sid_rid(&g->sids[0]), 1110);
+}
+
+START_TEST(test_sids)
+{
+	static char *smartcard_users[] = {
+		"cn=Smartcard Users,ou=Groups,dc=example,dc=test"
+	};
+	struct dir_groups_cache *c = dir_groups_cache_new(60);
+	struct dir_groups *cached;
+	struct dir_account a;
+	struct world w;
+
+	world_init(&w);
+	memset(&a, 0, sizeof(a));
+	/* By member search. */
+	a.dn = "cn=bob,ou=Users,dc=example,dc=test";
+	resolve(&w, NULL, &a, 1000);
+	assert_smartcard_users_sid(w.g);
+	/* memberOf names the first level without SIDs: they still come,
+	 * and the cached copy keeps them. */
+	a.dn = "cn=alice,ou=Users,dc=example,dc=test";
+	a.member_of = smartcard_users;
+	a.n_member_of = 1;
+	resolve(&w, c, &a, 1000);
+	assert_smartcard_users_sid(w.g);
+	cached = dir_groups_cached(c, a.dn, 1010);
+	ck_assert_ptr_nonnull(cached);
+	ck_assert_uint_eq(cached->n, 2);
+	assert_smartcard_users_sid(cached);
+	dir_groups_free(cached);
+	dir_groups_cache_free(c);
+	/* Groups without objectSid are kept, with no SID. */
+	memset(&a, 0, sizeof(a));
+	a.dn = "cn=twin1,ou=Mapping,dc=example,dc=test";
+	resolve(&w, NULL, &a, 1000);
+	ck_assert_uint_eq(w.g->n, 4);
+	ck_assert_uint_eq(w.g->n_sids, 0);
+	world_free(&w);
+}
+END_TEST
+
 START_TEST(test_cancel)
 {
 	struct dir_account a;
@@ -293,6 +347,7 @@ main(void)
 	tcase_add_test(tc, test_no_groups);
 	tcase_add_test(tc, test_cache_lifetime);
 	tcase_add_test(tc, test_cancel);
+	tcase_add_test(tc, test_sids);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

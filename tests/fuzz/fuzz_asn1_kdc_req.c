@@ -13,7 +13,7 @@
  */
 #include "config.h"
 
-#include "fuzz_asn1.h"
+#include "asn1_checks.h"
 
 /* The raw-field lookups take any bytes; what they return stays inside. */
 static void

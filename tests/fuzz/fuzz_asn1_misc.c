@@ -7,12 +7,12 @@
  *
  * The first byte picks the type as it appears on the wire (an APPLICATION
  * or context tag); SEQUENCE inputs are tried as every bare SEQUENCE type.
- * Decoded values must re-encode to the input (fuzz_asn1.h) and survive
+ * Decoded values must re-encode to the input (asn1_checks.h) and survive
  * the accessors the KDC uses on them.
  */
 #include "config.h"
 
-#include "fuzz_asn1.h"
+#include "asn1_checks.h"
 
 static void
 ticket(const KRB5_TICKET *t)

@@ -11,7 +11,7 @@
 
 #include "asn1_pkinit.h"
 #include "cv_chain.h"
-#include "fuzz_asn1.h"
+#include "asn1_checks.h"
 
 static void
 sans(const struct cv_cert *c, enum cv_san_kind kind)

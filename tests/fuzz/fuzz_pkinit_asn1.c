@@ -8,7 +8,7 @@
  *
  * The first byte picks: 0xa0 and 0x81 are the two PA-PK-AS-REP choices,
  * every other input is tried as each SEQUENCE type.  Decoded values must
- * re-encode to the input (fuzz_asn1.h).
+ * re-encode to the input (asn1_checks.h).
  */
 #include "config.h"
 
@@ -16,7 +16,7 @@
 #include <openssl/x509.h>
 
 #include "asn1_pkinit.h"
-#include "fuzz_asn1.h"
+#include "asn1_checks.h"
 
 static void
 algor(const X509_ALGOR *a)

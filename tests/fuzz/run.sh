@@ -79,9 +79,9 @@ for t in "$@"; do
 		echo "    input kept as $artifacts/$t-$f"
 	done
 	cp "$work/$t/log" "$artifacts/$t.log"
-	echo "    log kept as $artifacts/$t.log; its end:"
-	grep -v -e '^#' -e '# Uses:' -e '^INFO:' -e '^stat::' -e '^Done ' \
-	    "$work/$t/log" |
-	    tail -n 40 | sed 's/^/    /'
+	echo "    log kept as $artifacts/$t.log; the report:"
+	awk '/ERROR|invariant failed|Timeout|out-of-memory/ { on = 1 }
+	    on && n < 30 { print "    " $0; n++ }
+	    /^SUMMARY:/ && n >= 30 { print "    " $0 }' "$work/$t/log"
 done
 exit $failed

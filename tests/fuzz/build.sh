@@ -65,15 +65,16 @@ if [ ! -f "$obj/config.status" ] || [ ! -f "$obj/fuzz-flags" ] ||
 	    CFLAGS="$cflags -fsanitize=fuzzer-no-link")
 	echo "$want" >"$obj/fuzz-flags"
 fi
-make -s -C "$obj" -j"$jobs" lib/libpkinitkdc.a
+make -s -C "$obj" -j"$jobs" lib/libpkinitkdc.a kdc/libkdcd.a
 
 # Flags configure found, read back from the generated Makefile.
 mkvar() {
 	sed -n "s/^$1 = //p" "$obj/Makefile" | head -n 1
 }
 warn=$(mkvar WARN_CFLAGS)
-incs="-I$top/lib -I$top/tests/fuzz -I$obj $(mkvar OPENSSL_CFLAGS)"
-libs="$obj/lib/libpkinitkdc.a $(mkvar LDAP_LIBS) $(mkvar LIBEVENT_LIBS)"
+incs="-I$top/lib -I$top/kdc -I$top/tests/fuzz -I$obj $(mkvar OPENSSL_CFLAGS)"
+libs="$obj/kdc/libkdcd.a $obj/lib/libpkinitkdc.a $(mkvar LDAP_LIBS)"
+libs="$libs $(mkvar LIBEVENT_LIBS)"
 libs="$libs $(mkvar OPENSSL_LIBS)"
 
 # up_to_date OUT INPUT...: OUT exists and is newer than every INPUT.
@@ -90,7 +91,7 @@ for src in "$top"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	out=$bin/$name
 	if up_to_date "$out" "$src" "$obj/lib/libpkinitkdc.a" \
-	    "$top"/tests/fuzz/*.h; then
+	    "$obj/kdc/libkdcd.a" "$top"/tests/fuzz/*.h; then
 		continue
 	fi
 	echo "  CCLD     $name"

@@ -88,7 +88,8 @@ padata() {
 # ---- Corpus directories -----------------------------------------------
 
 rm -rf "$out"
-for t in asn1_kdc_req asn1_misc pkinit_asn1 pk_cms cv_cert config keytab; do
+for t in asn1_kdc_req asn1_misc pkinit_asn1 pk_cms cv_cert config keytab \
+    kcrypto fresh; do
 	mkdir -p "$out/fuzz_$t"
 done
 kdcreq=$out/fuzz_asn1_kdc_req
@@ -259,6 +260,29 @@ for c in P-256 P-384 P-521; do
 	    -pkeyopt ec_param_enc:named_curve 2>/dev/null |
 	    openssl pkey -pubout -outform DER -out "$cms/spki-$c.der"
 done
+
+# ---- Ciphertexts and freshness tokens ------------------------------------
+
+# fuzz_kcrypto input: key selector, usage, ciphertext.  The
+# PA-ENC-TIMESTAMP of the capture is aes256-cts-hmac-sha1-96 (selector 1),
+# key usage 1, under alice's key, which the fuzzer does not hold.
+kc=$out/fuzz_kcrypto
+fr=$out/fuzz_fresh
+ts=$misc/pa2-mit-asreq-ts.der
+off=$(openssl asn1parse -inform DER -in "$ts" |
+    awk '/OCTET STRING/ { split($0, f, ":"); print f[1] + 0; exit }')
+{ hex 0101; content "$ts" "$off"; } >"$kc/pa-enc-timestamp"
+{ hex 0002; head -c 28 /dev/zero; } >"$kc/aes128-sha1-empty"
+{ hex 4b03; head -c 64 /dev/zero | tr '\0' 'K'; } >"$kc/aes256-sha2-64"
+
+# fuzz_fresh input: version 1, kvno, enctype, ciphertext of a 16-byte
+# plaintext (the shape kdc/fresh.c makes).
+{ hex 010000000200000012; head -c 44 /dev/zero | tr '\0' 'F'; } \
+    >"$fr/token-kvno2-aes256"
+{ hex 010000000100000011; head -c 44 /dev/zero | tr '\0' 'f'; } \
+    >"$fr/token-kvno1-aes128"
+# Made token, byte 4 (the kvno's last octet) changed 2 -> 0: still valid.
+hex 0132000402 >"$fr/made-kvno-hint-zero"
 
 # ---- kdc.conf and keytabs ------------------------------------------------
 

@@ -61,7 +61,8 @@ krb_error(const uint8_t *data, size_t size)
 	/* e-data is METHOD-DATA or TYPED-DATA depending on the code. */
 	ed = v->e_data;
 	if (ed != NULL) {
-		md = FUZZ_DECODE(KRB5_METHOD_DATA, ed->data, (size_t)ed->length);
+		md = FUZZ_DECODE(KRB5_METHOD_DATA, ed->data,
+		    (size_t)ed->length);
 		fuzz_padata(md);
 		KRB5_METHOD_DATA_free(md);
 		td = FUZZ_DECODE(KRB5_TYPED_DATA, ed->data, (size_t)ed->length);

@@ -82,7 +82,8 @@ padata() {
 	    /:d=2 .*cont \[ 3 \]/ { inpa = 1; next }
 	    /:d=2 / { inpa = 0 }
 	    inpa && /:d=6 .*INTEGER/ { split($0, f, ":"); type = f[length(f)] }
-	    inpa && /:d=6 .*OCTET STRING/ { split($0, f, ":"); print type, f[1] + 0 }'
+	    inpa && /:d=6 .*OCTET STRING/ {
+		split($0, f, ":"); print type, f[1] + 0 }'
 }
 
 # ---- Corpus directories -----------------------------------------------

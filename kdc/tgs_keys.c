@@ -14,23 +14,6 @@
 /* Label for the PRF+ derivation of freshness-token keys. */
 static const char fresh_label[] = "pkinit-kdc freshness token key";
 
-int
-tgs_enctype_strength(int32_t enctype)
-{
-	switch (enctype) {
-	case KC_AES256_CTS_HMAC_SHA384_192:
-		return 4;
-	case KC_AES256_CTS_HMAC_SHA1_96:
-		return 3;
-	case KC_AES128_CTS_HMAC_SHA256_128:
-		return 2;
-	case KC_AES128_CTS_HMAC_SHA1_96:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static kerr_t
 derive_fresh_key(const struct kc_key *key, struct kc_key *out, struct kerr *e)
 {
@@ -129,17 +112,18 @@ tgs_keys_free(struct tgs_keys *k)
 const struct tgs_key *
 tgs_keys_for_issue(const struct tgs_keys *k)
 {
-	const struct tgs_key *best = NULL;
 	size_t i;
 
+	/* The first key of the newest kvno, in keytab order.  An MIT KDC
+	 * sharing the krbtgt key decrypts TGTs with the first key of its
+	 * krbtgt entry (its supported_enctypes order, which kadmin ktadd
+	 * preserves in the keytab), not with the key matching the ticket's
+	 * enctype, so any other choice makes our TGTs unusable there. */
 	for (i = 0; i < k->n; i++) {
-		if (k->v[i].kvno != k->newest_kvno)
-			continue;
-		if (best == NULL || tgs_enctype_strength(k->v[i].key.enctype) >
-		    tgs_enctype_strength(best->key.enctype))
-			best = &k->v[i];
+		if (k->v[i].kvno == k->newest_kvno)
+			return &k->v[i];
 	}
-	return best;
+	return NULL;
 }
 
 const struct tgs_key *

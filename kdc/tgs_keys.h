@@ -37,14 +37,14 @@ kerr_t tgs_keys_load(const char *realm, const char *spec,
     struct tgs_keys **keys_out, struct kerr *e);
 void tgs_keys_free(struct tgs_keys *k);
 
-/* The key that encrypts new tickets: strongest enctype of the newest kvno. */
+/*
+ * The key that encrypts new tickets: the first key of the newest kvno in
+ * keytab order (the realm's own preference, as MIT's KDC uses it).
+ */
 const struct tgs_key *tgs_keys_for_issue(const struct tgs_keys *k);
 
 /* A key by kvno and enctype (kvno 0 = newest); NULL if not held. */
 const struct tgs_key *tgs_keys_find(const struct tgs_keys *k, uint32_t kvno,
     int32_t enctype);
-
-/* Rank of an enctype for ticket encryption: higher is stronger, 0 unknown. */
-int tgs_enctype_strength(int32_t enctype);
 
 #endif

@@ -35,15 +35,17 @@ START_TEST(test_load_and_choose)
 {
 	const struct tgs_key *k = tgs_keys_for_issue(keys);
 
-	/* The keytab holds kvnos 1-3 with all four AES enctypes. */
+	/* The keytab holds kvnos 1-3 with all four AES enctypes, listed
+	 * aes128-sha1 first: the first key of the newest kvno issues. */
 	ck_assert_uint_eq(keys->newest_kvno, 3);
 	ck_assert_uint_eq(keys->n, 12);
 	ck_assert_ptr_nonnull(k);
 	ck_assert_uint_eq(k->kvno, 3);
-	ck_assert_int_eq(k->key.enctype, 20);
+	ck_assert_int_eq(k->key.enctype, 17);
 	ck_assert_ptr_nonnull(tgs_keys_find(keys, 1, 17));
 	ck_assert_ptr_null(tgs_keys_find(keys, 4, 17));
-	ck_assert_ptr_eq(tgs_keys_find(keys, 0, 20), k);
+	ck_assert_ptr_eq(tgs_keys_find(keys, 0, 17), k);
+	ck_assert_int_eq(tgs_keys_find(keys, 0, 20)->kvno, 3);
 }
 END_TEST
 

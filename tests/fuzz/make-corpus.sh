@@ -90,7 +90,7 @@ padata() {
 
 rm -rf "$out"
 for t in asn1_kdc_req asn1_misc pkinit_asn1 pk_cms cv_cert config keytab \
-    kcrypto fresh; do
+    kcrypto fresh pk_req tcp_frame dir_entry; do
 	mkdir -p "$out/fuzz_$t"
 done
 kdcreq=$out/fuzz_asn1_kdc_req
@@ -284,6 +284,58 @@ off=$(openssl asn1parse -inform DER -in "$ts" |
     >"$fr/token-kvno1-aes128"
 # Made token, byte 4 (the kvno's last octet) changed 2 -> 0: still valid.
 hex 0132000402 >"$fr/made-kvno-hint-zero"
+
+# ---- The AS-REQ as the PKINIT pipeline takes it, TCP framing ------------
+
+pkr=$out/fuzz_pk_req
+cp "$data/asreq-kinit-pkinit.der" "$pkr/asreq-kinit-pkinit.der"
+cp "$data/pki/mit-1.20/as-req.der" "$pkr/asreq-kinit-pkinit-mit120.der"
+cp "$pkasn1/pa-pk-as-req-asreq-kinit-pkinit.der" "$pkr/pa-pk-as-req.der"
+
+# fuzz_tcp_frame input: limit byte (0x7f: 1016 octets; 0x80 and up:
+# 256 KiB), read-size seed, then the stream.
+tf=$out/fuzz_tcp_frame
+prefix() {
+	n=$(wc -c <"$1")
+	hex 00
+	byte "$((n / 65536 % 256))"
+	byte "$((n / 256 % 256))"
+	byte "$((n % 256))"
+}
+{ hex 8001; prefix "$data/asreq-kinit.der"; cat "$data/asreq-kinit.der"
+  prefix "$data/mit-tgsreq.der"; cat "$data/mit-tgsreq.der"; } \
+    >"$tf/two-requests"
+{ hex 7f05; prefix "$data/mit-tgsreq.der"; cat "$data/mit-tgsreq.der"; } \
+    >"$tf/too-long"
+{ hex 8002; hex 0000000000000003616263800000106a; } >"$tf/empty-then-reserved"
+{ hex 8003; prefix "$data/asreq-kinit.der"
+  head -c 100 "$data/asreq-kinit.der"; } >"$tf/truncated"
+
+# fuzz_dir_entry input: [attribute index][length][value] records, the
+# index into dir_account_attrs (0 objectClass, 1 sAMAccountName, ...).
+de=$out/fuzz_dir_entry
+rec() {
+	byte "$1"
+	byte "$(printf '%s' "$2" | wc -c)"
+	printf '%s' "$2"
+}
+sid=010500000000000515000000a065cf7e784b9b5fe77c8770b8040000
+{
+	rec 0 top; rec 0 person; rec 0 organizationalPerson; rec 0 user
+	rec 1 alice; rec 2 alice@example.test; rec 3 66048
+	rec 4 9223372036854775807; rec 5 20261121224657.0Z
+	hex 061c; hex "$sid"
+	rec 7 'X509:<I>DC=test,DC=example,CN=Issuing CA<S>CN=alice'
+	rec 8 'CN=Domain Users,CN=Users,DC=example,DC=test'
+} >"$de/user-alice"
+{
+	rec 0 top; rec 0 computer; rec 1 'WS1$'; rec 3 4096
+	rec 4 0; rec 9 host/ws1.example.test; rec 9 HOST/WS1
+	rec 10 ws1.example.test
+	rec 11 'CN=Policy,CN=AuthN Policies,DC=example,DC=test'
+	rec 12 'CN=Silo,CN=AuthN Silos,DC=example,DC=test'
+} >"$de/computer-ws1"
+{ rec 1 'a*)(uid=*'; rec 3 -1; rec 1 'b\\00'; } >"$de/filter-injection"
 
 # ---- kdc.conf and keytabs ------------------------------------------------
 

@@ -78,6 +78,7 @@ as_account_start(struct as_req *r, struct kerr *e)
 		q.keys[2].value = upn;
 		q.n_keys = 3;
 	}
+	q.cache = r->realm->acache;
 	r->lookup = dir_find_account(r->realm->dir, &q, lookup_cb, r, e);
 	if (r->lookup == NULL)
 		ret = e != NULL && e->code ? e->code : KDC_ERR_SVC_UNAVAILABLE;

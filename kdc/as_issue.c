@@ -9,16 +9,12 @@
 #include "as_issue.h"
 #include "secmem.h"
 #include "tgs_keys.h"
+#include "ticket.h"
 
-/* Key usages (RFC 4120 section 7.5.1). */
-#define KU_TICKET 2
+/* Key usage of the AS-REP's encrypted part (RFC 4120 section 7.5.1). */
 #define KU_AS_REP_ENC_PART 3
 
-/* TransitedEncoding type DOMAIN-X500-COMPRESS (RFC 4120 section 3.3.3.2). */
-#define TR_DOMAIN_X500_COMPRESS 1
-
-/* KerberosTime 19700101000000Z in a request means "as late as possible". */
-#define TIME_INFINITE INT64_MAX
+#define TIME_INFINITE TKT_TIME_INFINITE
 
 kerr_t
 as_choose_enctype(const KRB5_KDC_REQ_BODY *body, int32_t *enctype_out,
@@ -45,11 +41,7 @@ as_choose_enctype(const KRB5_KDC_REQ_BODY *body, int32_t *enctype_out,
 static int64_t
 opt_time(const ASN1_GENERALIZEDTIME *t)
 {
-	int64_t v;
-
-	if (t == NULL || asn1krb_time_get(t, &v) != 0 || v == 0)
-		return TIME_INFINITE;
-	return v;
+	return tkt_req_time(t);
 }
 
 static int64_t
@@ -109,123 +101,53 @@ dup_item(const ASN1_ITEM *it, const void *v)
 	return v ? ASN1_item_dup(it, (void *)v) : NULL;
 }
 
-/* Ticket sname krbtgt/REALM, type NT-SRV-INST. */
+/* The TGT, sealed in the krbtgt key tgs_keys_for_issue() picks. */
 static kerr_t
-tgs_name(const char *realm, KRB5_PRINCNAME **out)
-{
-	const char *comps[2] = { "krbtgt", realm };
-
-	return asn1krb_princ_new(KRB5_NT_SRV_INST, comps, 2, out);
-}
-
-static kerr_t
-build_ticket(const struct as_issue_params *p, const struct as_issued *t,
-    const struct kc_key *session, KRB5_TICKET **tkt_out,
-    struct as_issued *info, struct kerr *e)
+build_ticket(const struct as_issue_params *p, const struct tkt_times *tt,
+    const KRB5_PRINCNAME *tgs, const struct kc_key *session,
+    KRB5_TICKET **tkt_out, struct as_issued *info, struct kerr *e)
 {
 	const struct tgs_key *tk = tgs_keys_for_issue(p->realm->tgs);
-	KRB5_ENC_TICKET_PART *etp = KRB5_ENC_TICKET_PART_new();
-	KRB5_TICKET *tkt = KRB5_TICKET_new();
-	uint8_t *der = NULL, *ct = NULL;
-	size_t len = 0, ctlen = 0;
-	kerr_t ret = KRB_ERR_GENERIC;
+	struct tkt_params tp;
+	kerr_t ret;
 
-	if (etp == NULL || tkt == NULL)
-		goto nomem;
-	KRB5_PRINCNAME_free(etp->cname);
-	etp->cname = dup_item(ASN1_ITEM_rptr(KRB5_PRINCNAME), p->cname);
-	etp->caddr = dup_item(ASN1_ITEM_rptr(KRB5_HOSTADDRS), p->body->addresses);
-	etp->transited->tr_type = TR_DOMAIN_X500_COMPRESS;
-	etp->key->keytype = session->enctype;
-	if (etp->cname == NULL ||
-	    (p->body->addresses != NULL && etp->caddr == NULL) ||
-	    asn1krb_flags_set(etp->flags, t->flags) ||
-	    asn1krb_key_set(etp->key, session->enctype, session->bytes,
-	    session->length) ||
-	    asn1krb_str_set(&etp->crealm, p->crealm) ||
-	    asn1krb_time_set(&etp->authtime, p->now) ||
-	    asn1krb_time_set(&etp->endtime, t->endtime) ||
-	    (t->renew_till && asn1krb_time_set(&etp->renew_till, t->renew_till)))
-		goto nomem;
-	ret = ASN1KRB_ENCODE(KRB5_ENC_TICKET_PART, etp, &der, &len, e);
-	if (ret)
-		goto cleanup;
-	ret = kc_encrypt(&tk->key, KU_TICKET, der, len, &ct, &ctlen, e);
-	if (ret)
-		goto cleanup;
-	tkt->tkt_vno = 5;
-	KRB5_PRINCNAME_free(tkt->sname);
-	tkt->sname = NULL;
-	tkt->enc_part->etype = tk->key.enctype;
-	if (tgs_name(p->realm->name, &tkt->sname) ||
-	    asn1krb_str_set(&tkt->realm, p->realm->name) ||
-	    asn1krb_int_set(&tkt->enc_part->kvno, tk->kvno) ||
-	    asn1krb_octets_set(&tkt->enc_part->cipher, ct, ctlen))
-		goto nomem;
-	info->ticket_enctype = tk->key.enctype;
-	info->ticket_kvno = tk->kvno;
-	*tkt_out = tkt;
-	tkt = NULL;
-	ret = 0;
-	goto cleanup;
-nomem:
-	ret = kerr_set(e, KRB_ERR_GENERIC, "out of memory building the ticket");
-cleanup:
-	sec_free(der, len);
-	free(ct);
-	KRB5_ENC_TICKET_PART_free(etp);
-	KRB5_TICKET_free(tkt);
+	memset(&tp, 0, sizeof(tp));
+	tp.realm = p->realm->name;
+	tp.sname = tgs;
+	tp.cname = p->cname;
+	tp.crealm = p->crealm;
+	tp.session = session;
+	tp.key = &tk->key;
+	tp.kvno = tk->kvno;
+	tp.t = tt;
+	tp.caddr = p->body->addresses;
+	ret = tkt_build(&tp, tkt_out, e);
+	if (ret == 0) {
+		info->ticket_enctype = tk->key.enctype;
+		info->ticket_kvno = tk->kvno;
+	}
 	return ret;
 }
 
 static kerr_t
-build_enc_part(const struct as_issue_params *p, const struct as_issued *t,
-    const struct kc_key *session, uint8_t **ct_out, size_t *ctlen_out,
-    struct kerr *e)
+build_enc_part(const struct as_issue_params *p, const struct tkt_times *tt,
+    const KRB5_PRINCNAME *tgs, const struct kc_key *session,
+    uint8_t **ct_out, size_t *ctlen_out, struct kerr *e)
 {
-	KRB5_ENC_AS_REP_PART *ep = KRB5_ENC_AS_REP_PART_new();
-	KRB5_LASTREQ_ENTRY *lr = KRB5_LASTREQ_ENTRY_new();
-	uint8_t *der = NULL;
-	size_t len = 0;
-	kerr_t ret = KRB_ERR_GENERIC;
+	struct tkt_rep_params rp;
 
-	if (ep == NULL || lr == NULL)
-		goto nomem;
-	/* One last-req entry of type 0: "last initial request" = now. */
-	lr->lr_type = 0;
-	if (asn1krb_time_set(&lr->lr_value, p->now) ||
-	    !sk_KRB5_LASTREQ_ENTRY_push(ep->last_req, lr))
-		goto nomem;
-	lr = NULL;
-	ASN1_INTEGER_free(ep->nonce);
-	ep->nonce = ASN1_INTEGER_dup(p->body->nonce);
-	KRB5_PRINCNAME_free(ep->sname);
-	ep->sname = NULL;
-	ep->caddr = dup_item(ASN1_ITEM_rptr(KRB5_HOSTADDRS), p->body->addresses);
-	if (ep->nonce == NULL ||
-	    (p->body->addresses != NULL && ep->caddr == NULL) ||
-	    asn1krb_key_set(ep->key, session->enctype, session->bytes,
-	    session->length) ||
-	    asn1krb_flags_set(ep->flags, t->flags) ||
-	    asn1krb_time_set(&ep->authtime, p->now) ||
-	    asn1krb_time_set(&ep->endtime, t->endtime) ||
-	    (t->renew_till && asn1krb_time_set(&ep->renew_till, t->renew_till)) ||
-	    asn1krb_str_set(&ep->srealm, p->realm->name) ||
-	    tgs_name(p->realm->name, &ep->sname))
-		goto nomem;
-	ret = ASN1KRB_ENCODE(KRB5_ENC_AS_REP_PART, ep, &der, &len, e);
-	if (ret)
-		goto cleanup;
-	ret = kc_encrypt(p->reply_key, KU_AS_REP_ENC_PART, der, len, ct_out,
-	    ctlen_out, e);
-	goto cleanup;
-nomem:
-	ret = kerr_set(e, KRB_ERR_GENERIC, "out of memory building the reply");
-cleanup:
-	sec_free(der, len);
-	KRB5_LASTREQ_ENTRY_free(lr);
-	KRB5_ENC_AS_REP_PART_free(ep);
-	return ret;
+	memset(&rp, 0, sizeof(rp));
+	rp.session = session;
+	rp.t = tt;
+	rp.nonce = p->body->nonce;
+	rp.last_req = p->now;
+	rp.srealm = p->realm->name;
+	rp.sname = tgs;
+	rp.caddr = p->body->addresses;
+	rp.reply_key = p->reply_key;
+	rp.usage = KU_AS_REP_ENC_PART;
+	rp.enc_padata = p->enc_padata;
+	return tkt_enc_rep_part(&rp, ct_out, ctlen_out, e);
 }
 
 kerr_t
@@ -234,7 +156,9 @@ as_issue(const struct as_issue_params *p, uint8_t **der_out, size_t *len_out,
 {
 	KRB5_AS_REP *rep = NULL;
 	KRB5_TICKET *tkt = NULL;
+	KRB5_PRINCNAME *tgs = NULL;
 	struct kc_key session;
+	struct tkt_times tt;
 	struct as_issued t;
 	uint8_t *ct = NULL;
 	size_t ctlen = 0;
@@ -248,10 +172,18 @@ as_issue(const struct as_issue_params *p, uint8_t **der_out, size_t *len_out,
 	ret = kc_key_random(p->session_enctype, &session, e);
 	if (ret)
 		return ret;
-	ret = build_ticket(p, &t, &session, &tkt, &t, e);
+	/* An AS ticket starts at authtime: no separate starttime. */
+	memset(&tt, 0, sizeof(tt));
+	tt.authtime = p->now;
+	tt.endtime = t.endtime;
+	tt.renew_till = t.renew_till;
+	tt.flags = t.flags;
+	if (tkt_tgs_name(p->realm->name, &tgs) != 0)
+		goto nomem;
+	ret = build_ticket(p, &tt, tgs, &session, &tkt, &t, e);
 	if (ret)
 		goto cleanup;
-	ret = build_enc_part(p, &t, &session, &ct, &ctlen, e);
+	ret = build_enc_part(p, &tt, tgs, &session, &ct, &ctlen, e);
 	if (ret)
 		goto cleanup;
 	rep = KRB5_AS_REP_new();
@@ -279,6 +211,7 @@ nomem:
 cleanup:
 	kc_key_clear(&session);
 	free(ct);
+	KRB5_PRINCNAME_free(tgs);
 	KRB5_TICKET_free(tkt);
 	KRB5_AS_REP_free(rep);
 	return ret;

@@ -30,6 +30,9 @@ struct as_issue_params {
 	int64_t life_cap;                 /* policy lifetime cap; 0: none */
 	int renew_cap;                    /* renew-till may not pass endtime */
 	int64_t now;
+	/* encrypted-pa-data of EncASRepPart (RFC 6806 section 11); when
+	 * set, the reply flags also carry enc-pa-rep.  May be NULL. */
+	const KRB5_METHOD_DATA *enc_padata;
 };
 
 struct as_issued {

@@ -6,11 +6,14 @@
 
 #include "as_req.h"
 #include "cv_chain.h"
+#include "cv_ntauth.h"
+#include "cv_revoke.h"
 #include "dispatch.h"
 #include "fresh.h"
 #include "log.h"
 #include "pk_req.h"
 #include "realm.h"
+#include "realm_trust.h"
 
 /* Name the certificate in the request's log line as soon as we have it. */
 static void
@@ -66,8 +69,63 @@ as_pkinit_validate_cert(struct as_req *r, struct kerr *e)
 	kerr_t ret;
 
 	ret = cv_verify(r->realm->store, r->pk->signer, r->pk->others, r->now,
-	    NULL, e);
+	    &r->chain, e);
 	if (ret)
 		return ret;
 	return cv_check_client_usage(r->pk->signer, e);
+}
+
+/* A soft-failed status is allowed but said out loud; a refusal keeps the
+ * revoked certificate for the TD-INVALID-CERTIFICATES e-data. */
+static kerr_t
+apply_outcome(struct as_req *r, const struct cv_rev_outcome *o,
+    struct kerr *e)
+{
+	if (o->code == 0) {
+		if (o->soft)
+			log_msg(LOG_LVL_WARNING, "client %s: %s",
+			    r->client_name, o->msg);
+		return 0;
+	}
+	if (o->code == KDC_ERR_REVOKED_CERTIFICATE)
+		r->revoked = o->revoked;
+	return kerr_set(e, o->code, "%s", o->msg);
+}
+
+static void
+revocation_cb(void *arg, const struct cv_rev_outcome *o)
+{
+	struct as_req *r = arg;
+	struct kerr e;
+	kerr_t ret;
+
+	r->rev_check = NULL;
+	kerr_clear(&e);
+	ret = apply_outcome(r, o, &e);
+	as_revocation_done(r, ret, e.msg);
+}
+
+kerr_t
+as_pkinit_trust(struct as_req *r, int *parked, struct kerr *e)
+{
+	const struct realm_rt *realm = r->realm;
+	struct cv_rev_outcome o;
+	kerr_t ret;
+
+	*parked = 0;
+	/* CERT_CHAIN_POLICY_NT_AUTH: the issuing CA must be in NTAuth. */
+	if (realm->ntauth != NULL) {
+		ret = cv_ntauth_check(realm_ntauth_store(realm->ntauth),
+		    r->chain, e);
+		if (ret)
+			return ret;
+	}
+	if (realm->revoke == NULL)
+		return 0;
+	if (cv_revoke_check(realm->revoke, r->chain, r->now, revocation_cb, r,
+	    &r->rev_check, &o) == 1) {
+		*parked = 1;
+		return 0;
+	}
+	return apply_outcome(r, &o, e);
 }

@@ -10,9 +10,12 @@
 #include <time.h>
 
 #include "as_issue.h"
+#include "as_policy.h"
 #include "as_req.h"
+#include "cv_revoke.h"
 #include "dir_account.h"
 #include "dispatch.h"
+#include "fast.h"
 #include "fresh.h"
 #include "kdc_config.h"
 #include "log.h"
@@ -32,9 +35,13 @@ as_req_free(struct as_req *r)
 {
 	if (r == NULL)
 		return;
+	cv_revoke_cancel(r->rev_check);
+	cv_certs_free(r->chain);
 	dir_account_cancel(r->lookup);
 	dir_account_free(r->acct);
 	pk_req_free(r->pk);
+	as_policy_free(r->pol);
+	fast_free(r->fast);
 	KRB5_AS_REQ_free(r->req);
 	free(r->realm_name);
 	free(r->client_name);
@@ -67,8 +74,10 @@ preauth_edata(const struct as_req *r, uint8_t **der_out, size_t *len_out)
 	if (fresh_token_make(r->realm->tgs, r->now, r->now_usec, &tok, &toklen,
 	    NULL) != 0)
 		goto cleanup;
+	/* PA-FX-FAST advertises armoring (RFC 6113 section 5.4.1). */
 	if (asn1krb_padata_add(&md, KRB5_PADATA_PK_AS_REQ, NULL, 0) ||
-	    asn1krb_padata_add(&md, KRB5_PADATA_AS_FRESHNESS, tok, toklen))
+	    asn1krb_padata_add(&md, KRB5_PADATA_AS_FRESHNESS, tok, toklen) ||
+	    asn1krb_padata_add(&md, KRB5_PADATA_FX_FAST, NULL, 0))
 		goto cleanup;
 	ret = ASN1KRB_ENCODE(KRB5_METHOD_DATA, md, der_out, len_out, NULL);
 cleanup:
@@ -94,6 +103,27 @@ dh_edata(const struct as_req *r, uint8_t **der_out, size_t *len_out)
 	ret = ASN1KRB_ENCODE(KRB5_TYPED_DATA, td, der_out, len_out, NULL);
 cleanup:
 	free(params);
+	KRB5_TYPED_DATA_free(td);
+	return ret;
+}
+
+/* TD-INVALID-CERTIFICATES (RFC 4556 section 3.2.2): which certificate
+ * was revoked. */
+static kerr_t
+invalid_certs_edata(const struct as_req *r, uint8_t **der_out,
+    size_t *len_out)
+{
+	KRB5_TYPED_DATA *td = NULL;
+	uint8_t *epi = NULL;
+	size_t len = 0;
+	kerr_t ret = KRB_ERR_GENERIC;
+
+	if (cv_invalid_certs_der(r->revoked, &epi, &len) == 0 &&
+	    asn1krb_typed_data_add(&td, KRB5_TD_INVALID_CERTIFICATES, epi,
+	    len) == 0)
+		ret = ASN1KRB_ENCODE(KRB5_TYPED_DATA, td, der_out, len_out,
+		    NULL);
+	free(epi);
 	KRB5_TYPED_DATA_free(td);
 	return ret;
 }
@@ -151,9 +181,33 @@ as_finish_error(struct as_req *r, kerr_t code, const char *reason)
 			preauth_edata(r, &edata, &elen);
 		else if (code == KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED)
 			dh_edata(r, &edata, &elen);
+		else if (code == KDC_ERR_REVOKED_CERTIFICATE &&
+		    r->revoked != NULL)
+			invalid_certs_edata(r, &edata, &elen);
 	}
 	info.e_data = edata;
 	info.e_data_len = elen;
+	if (r->fast != NULL && info.realm != NULL) {
+		uint8_t *wrapped = NULL;
+		size_t wlen = 0;
+
+		/* RFC 6113 section 5.4.3: the error travels armored. */
+		info.e_text = e_text_for(code);
+		if (fast_wrap_error(r->fast, r->nonce, &info, &wrapped, &wlen,
+		    NULL) == 0) {
+			free(edata);
+			edata = wrapped;
+			info.e_data = edata;
+			info.e_data_len = wlen;
+		}
+		if (fast_hide_client_names(r->fast) && info.cname != NULL) {
+			cnames[0] = FAST_ANON_NAME0;
+			cnames[1] = FAST_ANON_NAME1;
+			info.cname_len = 2;
+			info.cname_type = FAST_NT_WELLKNOWN;
+			info.crealm = FAST_ANON_REALM;
+		}
+	}
 	dispatch_finish_error(r->h, info.realm ? &info : NULL, code,
 	    e_text_for(code), reason);
 	free(edata);
@@ -166,6 +220,48 @@ as_finish_ok(struct as_req *r, const uint8_t *der, size_t len)
 	dispatch_finish(r->h, der, len, 0, r->success_reason);
 	as_req_free(r);
 }
+
+/*
+ * An armored request (PA-FX-FAST) is replaced by its inner request, and
+ * the pipeline runs on that (RFC 6113 section 5.4.2).  The armor is
+ * checked against the outer body's realm; the inner one must match it.
+ */
+static kerr_t
+unwrap_fast(struct as_req *r, struct kerr *e)
+{
+	const struct realm_rt *realm;
+	KRB5_AS_REQ *inner = NULL;
+	char *name = NULL;
+	kerr_t ret;
+
+	if (asn1krb_padata_find(r->req->padata, KRB5_PADATA_FX_FAST,
+	    NULL) == NULL)
+		return 0;
+	if (asn1krb_str_dup(r->req->req_body->realm, &name) != 0)
+		return kerr_set(e, KRB_ERR_GENERIC, "unreadable realm");
+	realm = realm_set_find(r->rs, name);
+	free(name);
+	if (realm == NULL)
+		return 0;       /* check_request names the unknown realm */
+	ret = fast_unwrap_as(realm, r->req, r->body_raw, r->body_len, r->now,
+	    &r->fast, &inner, &r->body_raw, &r->body_len, e);
+	if (ret)
+		return ret;
+	if (ASN1_STRING_cmp(inner->req_body->realm,
+	    r->req->req_body->realm) != 0) {
+		KRB5_AS_REQ_free(inner);
+		return kerr_set(e, KDC_ERR_PREAUTH_FAILED,
+		    "FAST inner request names another realm");
+	}
+	KRB5_AS_REQ_free(r->req);
+	r->req = inner;
+	/* Armored errors echo the inner nonce even when the request is
+	 * refused before check_request. */
+	(void)asn1krb_uint32_get(inner->req_body->nonce, &r->nonce);
+	return 0;
+}
+
+static void as_cancel(struct kdc_req_handle *h, void *arg);
 
 static kerr_t
 check_request(struct as_req *r, struct kerr *e)
@@ -237,8 +333,10 @@ issue(struct as_req *r)
 	struct as_issue_params ip;
 	struct as_issued done;
 	struct pk_rep *rep = NULL;
-	KRB5_METHOD_DATA *padata = NULL;
+	KRB5_METHOD_DATA *padata = NULL, *enc_padata = NULL;
 	KRB5_PRINCNAME *cname = NULL;
+	struct kc_key strong;
+	char polnote[200];
 	const char *comps[8];
 	uint8_t *der = NULL;
 	size_t len = 0;
@@ -247,6 +345,7 @@ issue(struct as_req *r)
 	int i, n = asn1krb_princ_ncomp(b->cname);
 
 	kerr_clear(&e);
+	memset(&strong, 0, sizeof(strong));
 	memset(&pp, 0, sizeof(pp));
 	for (i = 0; i < n && i < 8; i++)
 		comps[i] = (const char *)ASN1_STRING_get0_data(
@@ -279,6 +378,18 @@ issue(struct as_req *r)
 	ip.crealm = r->realm->name;
 	ip.session_enctype = r->enctype;
 	ip.reply_key = &rep->reply_key;
+	if (r->fast != NULL) {
+		ret = fast_strengthen(r->fast, &rep->reply_key, &strong, &e);
+		if (ret)
+			goto fail;
+		ip.reply_key = &strong;
+	}
+	ret = fast_enc_padata(r->req->padata, ip.reply_key, r->msg, r->len,
+	    &enc_padata, &e);
+	if (ret)
+		goto fail;
+	ip.enc_padata = enc_padata;
+	as_policy_apply(r->pol, &ip, polnote, sizeof(polnote));
 	ip.padata = padata;
 	ip.now = r->now;
 	if (r->acct->user_account_control & DIR_UAC_NOT_DELEGATED)
@@ -286,17 +397,35 @@ issue(struct as_req *r)
 	ret = as_issue(&ip, &der, &len, &done, &e);
 	if (ret)
 		goto fail;
+	if (r->fast != NULL) {
+		uint8_t *wrapped = NULL;
+		size_t wlen = 0;
+
+		ret = fast_wrap_as_rep(r->fast, r->nonce, r->now, r->now_usec,
+		    der, len, &wrapped, &wlen, &e);
+		free(der);
+		der = wrapped;
+		len = wlen;
+		if (ret)
+			goto fail;
+	}
 	snprintf(r->success_reason, sizeof(r->success_reason),
-	    "PKINIT %s; certificate bound by %s; %s session key",
-	    rep->method, r->binding, kc_enctype_name(r->enctype));
+	    "PKINIT %s; certificate bound by %s; %s session key%s%s%s",
+	    rep->method, r->binding, kc_enctype_name(r->enctype),
+	    r->fast ? "; FAST armor from " : "",
+	    r->fast ? fast_device_name(r->fast) : "", polnote);
+	kc_key_clear(&strong);
 	pk_rep_free(rep);
+	KRB5_METHOD_DATA_free(enc_padata);
 	KRB5_METHOD_DATA_free(padata);
 	KRB5_PRINCNAME_free(cname);
 	as_finish_ok(r, der, len);
 	free(der);
 	return;
 fail:
+	kc_key_clear(&strong);
 	pk_rep_free(rep);
+	KRB5_METHOD_DATA_free(enc_padata);
 	KRB5_METHOD_DATA_free(padata);
 	KRB5_PRINCNAME_free(cname);
 	as_finish_error(r, ret, e.msg);
@@ -322,11 +451,56 @@ as_account_done(struct as_req *r, const struct kerr *err,
 	dispatch_log(r->h)->account = acct->dn;
 	kerr_clear(&e);
 	ret = as_account_check(r, &e);
+	if (ret == 0) {
+		/* Parked again while policies and groups are read. */
+		dispatch_set_cancel(r->h, as_cancel, r);
+		ret = as_policy_start(r, &e);
+		if (ret == 0)
+			return;
+		dispatch_set_cancel(r->h, NULL, NULL);
+	}
+	as_finish_error(r, ret, e.msg);
+}
+
+void
+as_policy_done(struct as_req *r, kerr_t code, const char *reason)
+{
+	dispatch_set_cancel(r->h, NULL, NULL);
+	if (code != 0) {
+		as_finish_error(r, code, reason);
+		return;
+	}
+	issue(r);
+}
+
+static void as_cancel(struct kdc_req_handle *h, void *arg);
+
+/* Certificate trusted and not revoked: find the account (parked until
+ * the directory answers). */
+static void
+start_account(struct as_req *r)
+{
+	struct kerr e;
+	kerr_t ret;
+
+	kerr_clear(&e);
+	ret = as_account_start(r, &e);
 	if (ret) {
 		as_finish_error(r, ret, e.msg);
 		return;
 	}
-	issue(r);
+	dispatch_set_cancel(r->h, as_cancel, r);
+}
+
+void
+as_revocation_done(struct as_req *r, kerr_t code, const char *reason)
+{
+	dispatch_set_cancel(r->h, NULL, NULL);
+	if (code) {
+		as_finish_error(r, code, reason);
+		return;
+	}
+	start_account(r);
 }
 
 static void
@@ -348,6 +522,7 @@ as_handle(struct kdc_req_handle *h, const uint8_t *msg, size_t len, void *arg)
 	struct as_req *r;
 	struct kerr e;
 	kerr_t ret;
+	int parked = 0;
 
 	kerr_clear(&e);
 	r = calloc(1, sizeof(*r));
@@ -375,7 +550,9 @@ as_handle(struct kdc_req_handle *h, const uint8_t *msg, size_t len, void *arg)
 		as_finish_error(r, KRB_ERR_GENERIC, e.msg);
 		return;
 	}
-	ret = check_request(r, &e);
+	ret = unwrap_fast(r, &e);
+	if (ret == 0)
+		ret = check_request(r, &e);
 	if (ret)
 		goto fail;
 	pa = asn1krb_padata_find(r->req->padata, KRB5_PADATA_PK_AS_REQ, NULL);
@@ -388,11 +565,15 @@ as_handle(struct kdc_req_handle *h, const uint8_t *msg, size_t len, void *arg)
 	if (ret == 0)
 		ret = as_pkinit_validate_cert(r, &e);
 	if (ret == 0)
-		ret = as_account_start(r, &e);
+		ret = as_pkinit_trust(r, &parked, &e);
 	if (ret)
 		goto fail;
-	/* Parked until the directory answers. */
-	dispatch_set_cancel(h, as_cancel, r);
+	if (parked) {
+		/* Waiting for OCSP or CRL data. */
+		dispatch_set_cancel(h, as_cancel, r);
+		return;
+	}
+	start_account(r);
 	return;
 fail:
 	as_finish_error(r, ret, e.msg);
@@ -463,4 +644,10 @@ as_free(struct as_ctx *ctx)
 		return;
 	realm_set_unref(ctx->realms);
 	free(ctx);
+}
+
+struct realm_set *
+as_realms(const struct as_ctx *ctx)
+{
+	return ctx->realms;
 }

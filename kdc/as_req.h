@@ -26,6 +26,11 @@ struct pk_req;
 struct dir_account;
 struct dir_account_lookup;
 struct as_ctx;
+struct kdc_fast;
+struct as_policy;
+struct cv_certs;
+struct cv_cert;
+struct cv_revoke_check;
 
 struct as_req {
 	struct as_ctx *ctx;
@@ -48,17 +53,29 @@ struct as_req {
 	struct dir_account_lookup *lookup;
 	struct dir_account *acct;
 	const char *binding;              /* how the certificate matched */
-	char success_reason[160];
+	struct kdc_fast *fast;            /* FAST armor state, or NULL */
+	struct as_policy *pol;            /* authentication policy stage */
+	struct cv_certs *chain;           /* verified path, leaf first */
+	struct cv_revoke_check *rev_check;  /* parked on revocation data */
+	const struct cv_cert *revoked;    /* in chain, for TD-INVALID-CERTS */
+	char success_reason[400];
 };
 
 /* Register the AS-REQ handler and its reload hook on srv. */
 struct as_ctx *as_init(struct kdc_server *srv, struct kerr *e);
 void as_free(struct as_ctx *ctx);
 
+/* The realm set new requests start with (replaced on reload); the TGS
+ * exchange shares it.  Take a reference to keep it. */
+struct realm_set *as_realms(const struct as_ctx *ctx);
+
 /* Stages (as_pkinit.c). */
 kerr_t as_pkinit_verify(struct as_req *r, const KRB5_PADATA *pa,
     struct kerr *e);
 kerr_t as_pkinit_validate_cert(struct as_req *r, struct kerr *e);
+/* NTAuth, then revocation: 0 and *parked = 1 when waiting for revocation
+ * data (as_revocation_done follows), else 0 to go on or an error. */
+kerr_t as_pkinit_trust(struct as_req *r, int *parked, struct kerr *e);
 
 /* Stages (as_account.c). */
 kerr_t as_account_start(struct as_req *r, struct kerr *e);
@@ -67,6 +84,9 @@ kerr_t as_account_check(struct as_req *r, struct kerr *e);
 /* Continue after the account lookup (as_req.c). */
 void as_account_done(struct as_req *r, const struct kerr *err,
     struct dir_account *acct);
+
+/* Continue after a parked revocation check (as_req.c). */
+void as_revocation_done(struct as_req *r, kerr_t code, const char *reason);
 
 void as_finish_error(struct as_req *r, kerr_t code, const char *reason);
 

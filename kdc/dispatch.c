@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "dispatch.h"
+#include "metrics.h"
 #include "net.h"
 #include "server.h"
 
@@ -175,6 +176,7 @@ unlink_req(struct kdc_req_handle *h)
 		h->next->prev = h->prev;
 	h->prev = h->next = NULL;
 	h->d->pending--;
+	metrics_gauge_add("requests_in_flight", -1);
 }
 
 static void
@@ -245,6 +247,7 @@ finish(struct kdc_req_handle *h, const uint8_t *der, size_t len, kerr_t code,
 	h->log.reason = reason;
 	h->log.elapsed_ms = elapsed_ms(&h->start);
 	log_request(&h->log);
+	metrics_request_done(h->log.req_type, code, h->log.elapsed_ms);
 	unlink_req(h);
 	/* Reply before freeing: der may point into the request itself. */
 	reply(reply_arg, der, der != NULL ? len : 0);
@@ -292,6 +295,7 @@ dispatch_cancel(struct kdc_req_handle *h)
 	h->log.reason = "cancelled: connection closed before the reply";
 	h->log.elapsed_ms = elapsed_ms(&h->start);
 	log_request(&h->log);
+	metrics_request_done(h->log.req_type, h->log.code, h->log.elapsed_ms);
 	unlink_req(h);
 	free_req(h);
 }
@@ -441,6 +445,7 @@ req_start(struct kdc_server *srv, const uint8_t *msg, size_t len,
 		d->head->prev = h;
 	d->head = h;
 	d->pending++;
+	metrics_gauge_add("requests_in_flight", 1);
 	return h;
 }
 

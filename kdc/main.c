@@ -22,8 +22,11 @@
 #include "as_req.h"
 #include "kdc_config.h"
 #include "log.h"
+#include "privdrop.h"
 #include "server.h"
+#include "tgs_req.h"
 #include "version.h"
+#include "workers.h"
 
 #define EXIT_CONFIG 1
 #define EXIT_USAGE 2
@@ -33,13 +36,17 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: pkinit-kdc [-n] [-c config] [-P pidfile]\n"
+	    "usage: pkinit-kdc [-n] [-c config] [-P pidfile] [-u user[:group]]\n"
+	    "                  [-w workers]\n"
 	    "       pkinit-kdc -t [-c config]\n"
 	    "       pkinit-kdc -V | -h\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -n       stay in the foreground\n"
 	    "  -P FILE  write the process id to FILE once listening\n"
 	    "  -t       check the configuration and exit\n"
+	    "  -u USER[:GROUP]  switch to USER once listening\n"
+	    "  -w N     serve with N worker processes (default: one per CPU;\n"
+	    "           1 serves in a single process)\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       print this help and exit\n",
 	    config_default_path());
@@ -104,18 +111,104 @@ daemon_finish(int fd, unsigned char status)
 	close(fd);
 }
 
+/* Point stdin/out/err at /dev/null (a worker of a detached daemon). */
+static void
+detach_stdio(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return;
+	dup2(null, STDIN_FILENO);
+	dup2(null, STDOUT_FILENO);
+	dup2(null, STDERR_FILENO);
+	if (null > STDERR_FILENO)
+		close(null);
+}
+
+struct worker_args {
+	int foreground;
+	const char *run_as;
+};
+
+/*
+ * One worker process (workers.h): its own loop, realm state and directory
+ * connections over the inherited listeners.  With -u it drops privileges
+ * once its keys are loaded; the supervisor keeps them to start
+ * replacement workers.
+ */
+static int
+worker_main(struct kdc_server *srv, int ready_fd, int reload, void *arg)
+{
+	const struct worker_args *wa = arg;
+	struct as_ctx *as = NULL;
+	struct tgs_ctx *tgs = NULL;
+	struct kerr kerr;
+	unsigned char ok = 0;
+	char err[1024];
+	int rc = EXIT_STARTUP;
+
+	if (server_after_fork(srv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pkinit-kdc: %s\n", err);
+		log_msg(LOG_LVL_ERR, "%s", err);
+		goto out;
+	}
+	kerr_clear(&kerr);
+	as = as_init(srv, &kerr);
+	if (as != NULL && (tgs = tgs_init(srv, as, &kerr)) == NULL) {
+		as_free(as);
+		as = NULL;
+	}
+	if (as == NULL) {
+		fprintf(stderr, "pkinit-kdc: %s\n", kerr.msg);
+		log_msg(LOG_LVL_ERR, "%s", kerr.msg);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (wa->run_as != NULL &&
+	    privdrop_to(wa->run_as, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pkinit-kdc: %s\n", err);
+		log_msg(LOG_LVL_ERR, "%s", err);
+		goto out;
+	}
+	/* A worker restarted after a reload catches up with the file. */
+	kerr_clear(&kerr);
+	if (reload && server_reload(srv, &kerr) != 0)
+		log_msg(LOG_LVL_ERR, "reload failed: %s", kerr.msg);
+	if (!wa->foreground)
+		detach_stdio();
+	(void)!write(ready_fd, &ok, 1);
+	close(ready_fd);
+	ready_fd = -1;
+	rc = server_run(srv) == 0 ? 0 : EXIT_STARTUP;
+out:
+	if (ready_fd >= 0)
+		close(ready_fd);
+	tgs_free(tgs);
+	as_free(as);
+	server_free(srv);
+	log_shutdown();
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct kdc_server *srv = NULL;
 	struct as_ctx *as = NULL;
+	struct tgs_ctx *tgs = NULL;
+	struct workers *ws = NULL;
 	struct kerr kerr;
-	const char *config_path = NULL, *pid_path = NULL;
+	unsigned int nworkers = workers_default();
+	char *end;
+	long lw;
+	struct worker_args wa;
+	const char *config_path = NULL, *pid_path = NULL, *run_as = NULL;
 	int foreground = 0, check = 0, opt, notify_fd = -1, rc;
 	char err[1024];
 
 	log_init("pkinit-kdc");
-	while ((opt = getopt(argc, argv, "c:nP:tVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:nP:tu:Vhw:")) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -128,6 +221,20 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			check = 1;
+			break;
+		case 'u':
+			run_as = optarg;
+			break;
+		case 'w':
+			errno = 0;
+			lw = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    lw < 0 || lw > WORKERS_MAX) {
+				fprintf(stderr, "pkinit-kdc: -w wants 0 to %d "
+				    "workers\n", WORKERS_MAX);
+				return EXIT_USAGE;
+			}
+			nworkers = lw > 1 ? (unsigned int)lw : 1;
 			break;
 		case 'V':
 			printf("%s\n", kdc_version());
@@ -172,8 +279,35 @@ main(int argc, char **argv)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
+	if (nworkers > 1) {
+		/* The supervisor binds and owns the pid file; the realms,
+		 * keys and directory connections live in the workers. */
+		server_set_workers(srv, nworkers);
+		if (server_listen(srv, pid_path, err, sizeof(err)) != 0) {
+			fprintf(stderr, "pkinit-kdc: %s\n", err);
+			log_msg(LOG_LVL_ERR, "%s", err);
+			rc = EXIT_STARTUP;
+			goto out;
+		}
+		wa.foreground = foreground;
+		wa.run_as = run_as;
+		rc = workers_start(srv, nworkers, worker_main, &wa, &ws);
+		if (rc != 0)
+			goto out;
+		if (notify_fd >= 0) {
+			daemon_finish(notify_fd, 0);
+			notify_fd = -1;
+		}
+		rc = workers_supervise(ws);
+		log_msg(LOG_LVL_NOTICE, "stopped");
+		goto out;
+	}
 	kerr_clear(&kerr);
 	as = as_init(srv, &kerr);
+	if (as != NULL && (tgs = tgs_init(srv, as, &kerr)) == NULL) {
+		as_free(as);
+		as = NULL;
+	}
 	if (as == NULL) {
 		fprintf(stderr, "pkinit-kdc: %s\n", kerr.msg);
 		log_msg(LOG_LVL_ERR, "%s", kerr.msg);
@@ -181,6 +315,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (server_listen(srv, pid_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pkinit-kdc: %s\n", err);
+		log_msg(LOG_LVL_ERR, "%s", err);
+		rc = EXIT_STARTUP;
+		goto out;
+	}
+	/* Keys were read and ports bound as root: nothing more needs it. */
+	if (run_as != NULL && privdrop_to(run_as, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pkinit-kdc: %s\n", err);
 		log_msg(LOG_LVL_ERR, "%s", err);
 		rc = EXIT_STARTUP;
@@ -195,6 +336,8 @@ main(int argc, char **argv)
 out:
 	if (notify_fd >= 0)
 		daemon_finish(notify_fd, (unsigned char)rc);
+	workers_free(ws);
+	tgs_free(tgs);
 	as_free(as);
 	server_free(srv);
 	log_shutdown();

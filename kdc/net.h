@@ -29,6 +29,8 @@ struct net_limits {
 	unsigned int tcp_idle_ms;    /* close a TCP connection idle this long */
 	unsigned int max_tcp_conns;  /* open TCP connections at most */
 	int tcp_backlog;             /* listen(2) backlog */
+	int reuse_port;              /* SO_REUSEPORT: worker processes bind
+	                              * the same addresses on reload */
 };
 
 struct net *net_new(struct loop *loop, struct kdc_server *srv,

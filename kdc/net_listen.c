@@ -118,6 +118,12 @@ open_socket(struct net_listener *l, struct kerr *e)
 	if (l->type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
 	    &one, sizeof(one)) != 0)
 		goto fail;
+	/* With worker processes the inherited listeners are shared; one a
+	 * reload adds is bound by each worker, which needs SO_REUSEPORT on
+	 * every socket of the address (the kernel then balances them). */
+	if (l->net->lim.reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT,
+	    &one, sizeof(one)) != 0)
+		goto fail;
 	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    &one, sizeof(one)) != 0)
 		goto fail;

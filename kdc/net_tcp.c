@@ -30,6 +30,7 @@
 
 #include "dispatch.h"
 #include "log.h"
+#include "metrics.h"
 #include "net_int.h"
 #include "tcp_frame.h"
 
@@ -65,6 +66,7 @@ conn_free(struct tcp_conn *c)
 	}
 	TAILQ_REMOVE(&n->conns, c, link);
 	n->n_conns--;
+	metrics_gauge_add("tcp_connections", -1);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	if (c->resume != NULL)
@@ -342,6 +344,8 @@ conn_new(struct net_listener *l, int fd, const struct sockaddr_storage *ss,
 	c->resume = event_new(n->base, -1, 0, conn_resume, c);
 	TAILQ_INSERT_TAIL(&n->conns, c, link);
 	n->n_conns++;
+	metrics_gauge_add("tcp_connections", 1);
+	metrics_counter_add("tcp_connections_accepted_total", 1);
 	if (c->resume == NULL) {
 		conn_free(c);
 		return;

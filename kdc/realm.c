@@ -8,12 +8,17 @@
 #include <string.h>
 
 #include "cv_chain.h"
+#include "cv_revoke.h"
+#include "dir_account.h"
 #include "dir_ldap.h"
 #include "kdc_config.h"
 #include "log.h"
 #include "pk_dh.h"
 #include "pk_identity.h"
+#include "policy_dir.h"
 #include "realm.h"
+#include "realm_trust.h"
+#include "svc_keys.h"
 #include "tgs_keys.h"
 
 static void
@@ -24,7 +29,13 @@ realm_rt_clear(struct realm_rt *r)
 	cv_store_free(r->store);
 	pk_identity_free(r->id);
 	pk_dh_groups_free(r->groups);
+	/* Both may use the directory and the loop: gone before them. */
+	realm_ntauth_free(r->ntauth);
+	cv_revoke_free(r->revoke);
+	dir_account_cache_free(r->acache);
 	dir_free(r->dir);
+	policy_cache_free(r->policies);
+	svc_keys_free(r->svc);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -59,6 +70,16 @@ load_directory(const struct kdc_config *cfg, const struct realm_config *rc,
 	r->dir = dir_new(loop, &ds, e);
 	if (r->dir == NULL)
 		return blame(cfg, rc->name, "ldap_uri", e ? e->code : KRB_ERR_GENERIC, e);
+	/* A new realm set (start, SIGHUP) starts with an empty cache. */
+	r->policies = policy_cache_new(POLICY_CACHE_TTL);
+	if (r->policies == NULL)
+		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	if (rc->ldap_cache_ttl > 0) {
+		r->acache = dir_account_cache_new(loop,
+		    (unsigned int)rc->ldap_cache_ttl);
+		if (r->acache == NULL)
+			return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	}
 	return 0;
 }
 
@@ -100,7 +121,22 @@ load_realm(const struct kdc_config *cfg, const struct realm_config *rc,
 	    &r->groups, e);
 	if (ret)
 		return blame(cfg, rc->name, "pkinit_dh_min_bits", ret, e);
-	return load_directory(cfg, rc, loop, r, e);
+	if (rc->service_keytab != NULL) {
+		ret = svc_keys_load(rc->service_keytab, &r->svc, e);
+		if (ret)
+			return blame(cfg, rc->name, "service_keytab", ret, e);
+	}
+	ret = load_directory(cfg, rc, loop, r, e);
+	if (ret)
+		return ret;
+	ret = realm_ntauth_new(rc, r->dir, loop, &r->ntauth, e);
+	if (ret)
+		return blame(cfg, rc->name, "pkinit_ntauth", ret, e);
+	ret = realm_revoke_new(rc, loop, &r->revoke, e);
+	if (ret)
+		return blame(cfg, rc->name, rc->pkinit_revoke.n ?
+		    "pkinit_revoke" : "pkinit_revocation_check", ret, e);
+	return 0;
 }
 
 kerr_t

@@ -17,6 +17,7 @@
 
 struct kdc_config;
 struct loop;
+struct policy_cache;
 
 struct realm_rt {
 	char *name;
@@ -31,6 +32,11 @@ struct realm_rt {
 	struct pk_identity *id;
 	struct pk_dh_groups *groups;
 	struct dir *dir;
+	struct policy_cache *policies;    /* AuthN policies and silos */
+	struct svc_keys *svc;     /* service_keytab; NULL if not set */
+	struct realm_ntauth *ntauth;      /* NULL: no NTAuth check */
+	struct cv_revoke *revoke;         /* NULL: no revocation check */
+	struct dir_account_cache *acache;  /* ldap_cache_ttl; NULL: none */
 };
 
 struct realm_set {

@@ -22,6 +22,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics_http.h"
 #include "net.h"
 #include "notify.h"
 #include "pidfile.h"
@@ -52,6 +53,7 @@ struct kdc_server {
 	struct loop_timer *stop_timer;
 	int stopping;
 	struct timespec stop_started;
+	unsigned int workers;
 };
 
 /* The write end of the self-pipe, for the signal handler. */
@@ -69,9 +71,11 @@ on_signal(int signo)
 }
 
 static void
-limits_from(const struct kdc_config *cfg, struct net_limits *lim)
+limits_from(const struct kdc_server *srv, const struct kdc_config *cfg,
+    struct net_limits *lim)
 {
 	memset(lim, 0, sizeof(*lim));
+	lim->reuse_port = srv->workers > 1;
 	lim->max_dgram_reply = cfg->max_dgram_reply_size;
 	lim->max_tcp_message = cfg->max_tcp_message_size;
 	lim->tcp_idle_ms = cfg->tcp_idle_timeout > 0 ?
@@ -157,7 +161,7 @@ server_new(const char *config_path, struct kdc_server **srv_out, char *errbuf,
 	}
 	srv->loop = loop_new();
 	srv->dispatch = dispatch_new();
-	limits_from(srv->cfg, &lim);
+	limits_from(srv, srv->cfg, &lim);
 	if (srv->loop == NULL || srv->dispatch == NULL ||
 	    (srv->net = net_new(srv->loop, srv, &lim)) == NULL ||
 	    dispatch_set_realm(srv->dispatch, first_realm(srv->cfg)) != 0) {
@@ -273,7 +277,7 @@ server_reload(struct kdc_server *srv, struct kerr *e)
 	}
 	net_commit(srv->net);
 	staged = 0;
-	limits_from(newcfg, &lim);
+	limits_from(srv, newcfg, &lim);
 	net_set_limits(srv->net, &lim);
 	for (i = 0; i < prepared; i++)
 		if (srv->hooks[i].commit != NULL)
@@ -357,8 +361,10 @@ install_signals(struct kdc_server *srv, char *errbuf, size_t errlen)
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 3; i++) {
-		static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	/* SIGCHLD matters to a supervisor of worker processes only; the
+	 * loop ignores it. */
+	for (i = 0; i < 4; i++) {
+		static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD };
 
 		if (sigaction(sigs[i], &sa, NULL) != 0) {
 			snprintf(errbuf, errlen, "sigaction: %s",
@@ -401,7 +407,7 @@ server_listen(struct kdc_server *srv, const char *pid_path, char *errbuf,
 		snprintf(errbuf, errlen, "%s", e.msg);
 		return -1;
 	}
-	return 0;
+	return metrics_http_start(srv, errbuf, errlen);
 }
 
 int
@@ -412,6 +418,39 @@ server_run(struct kdc_server *srv)
 	    srv->cfg->n_realms == 1 ? "" : "s");
 	notify_send("READY=1");
 	return loop_run(srv->loop);
+}
+
+void
+server_set_workers(struct kdc_server *srv, unsigned int n)
+{
+	struct net_limits lim;
+
+	srv->workers = n;
+	limits_from(srv, srv->cfg, &lim);
+	net_set_limits(srv->net, &lim);
+}
+
+int
+server_signal_fd(const struct kdc_server *srv)
+{
+	return srv->sig_pipe[0];
+}
+
+int
+server_after_fork(struct kdc_server *srv, char *errbuf, size_t errlen)
+{
+	if (loop_reinit(srv->loop) != 0) {
+		snprintf(errbuf, errlen, "cannot re-create the event loop");
+		return -1;
+	}
+	/* The self-pipe is the supervisor's: make one of our own. */
+	loop_io_free(srv->sig_io);
+	srv->sig_io = NULL;
+	sig_fd = -1;
+	close(srv->sig_pipe[0]);
+	close(srv->sig_pipe[1]);
+	srv->sig_pipe[0] = srv->sig_pipe[1] = -1;
+	return install_signals(srv, errbuf, errlen);
 }
 
 void
@@ -433,6 +472,7 @@ server_free(struct kdc_server *srv)
 		    "KDC is shutting down", "shutdown");
 	net_free(srv->net);
 	dispatch_free(srv->dispatch);
+	metrics_http_stop(srv);
 	loop_io_free(srv->sig_io);
 	loop_timer_free(srv->stop_timer);
 	if (srv->sig_pipe[1] >= 0) {

@@ -53,6 +53,17 @@ void server_free(struct kdc_server *srv);
 /* Forget the pid file without removing it (a parent after fork). */
 void server_forget_pidfile(struct kdc_server *srv);
 
+/*
+ * Worker processes (workers.h).  server_set_workers() is called before
+ * server_listen() when n > 1 so listeners are opened with SO_REUSEPORT.
+ * The supervisor reads signal numbers (one octet each) from
+ * server_signal_fd() instead of running the loop.  In a worker,
+ * server_after_fork() gives it an event queue and a signal pipe of its own.
+ */
+void server_set_workers(struct kdc_server *srv, unsigned int n);
+int server_signal_fd(const struct kdc_server *srv);
+int server_after_fork(struct kdc_server *srv, char *errbuf, size_t errlen);
+
 /* The configuration in force (replaced on successful reload). */
 const struct kdc_config *server_config(const struct kdc_server *srv);
 struct loop *server_loop(struct kdc_server *srv);

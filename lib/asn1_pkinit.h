@@ -5,7 +5,10 @@
  *
  * The RFC 4556 module uses EXPLICIT tags except where a field is marked
  * IMPLICIT (the CMS blobs and ExternalPrincipalIdentifier fields).
- * SubjectPublicKeyInfo is X509_PUBKEY and AlgorithmIdentifier X509_ALGOR.
+ * AlgorithmIdentifier is X509_ALGOR.  The client's SubjectPublicKeyInfo is
+ * kept as its whole DER (an ASN1_STRING of type V_ASN1_SEQUENCE): as an
+ * X509_PUBKEY, OpenSSL 3.0 would run a provider decoder search on every
+ * request to decode a key the PKINIT layer parses itself anyway.
  * A named-curve ECParameters is just the curve's OBJECT IDENTIFIER as the
  * AlgorithmIdentifier parameters, so it needs no type of its own here.
  * The freshness token (RFC 8070) is an opaque OCTET STRING: PA-AS-FRESHNESS
@@ -68,7 +71,7 @@ DEFINE_STACK_OF(PKINIT_KDF_ALG_ID)
 
 typedef struct {
 	PKINIT_PK_AUTHENTICATOR *pk_authenticator;      /* [0] */
-	X509_PUBKEY *client_public_value;       /* [1] OPTIONAL */
+	ASN1_STRING *client_public_value;       /* [1] OPTIONAL, DER SPKI */
 	STACK_OF(X509_ALGOR) *supported_cms_types;      /* [2] OPTIONAL */
 	ASN1_OCTET_STRING *client_dh_nonce;     /* [3] OPTIONAL */
 	STACK_OF(PKINIT_KDF_ALG_ID) *supported_kdfs;    /* [4] OPTIONAL */

@@ -352,6 +352,23 @@ parse_dh_bits(const char *value, int64_t *out)
 	return 0;
 }
 
+/* "bad value 'x' (expected one of a, b, c)" */
+static void
+enum_error(const struct config_option *o, const char *value, char *msg,
+    size_t msglen)
+{
+	size_t n;
+	int i;
+
+	n = (size_t)snprintf(msg, msglen, "bad value '%s' (expected one of",
+	    value);
+	for (i = 0; o->choices[i] != NULL && n < msglen; i++)
+		n += (size_t)snprintf(msg + n, msglen - n, "%s %s",
+		    i > 0 ? "," : "", o->choices[i]);
+	if (n < msglen)
+		snprintf(msg + n, msglen - n, ")");
+}
+
 /*
  * Parse value for option o and store it in base (a struct kdc_config or
  * realm_config).  On failure a message without location goes to msg.
@@ -417,17 +434,18 @@ set_value(struct loader *ld, const struct config_option *o, void *base,
 	case CONFIG_STRLIST:
 		return set_strlist(o, field, value, msg, msglen);
 	case CONFIG_ENUM:
-		/* The only keyword option is [logging] level. */
 		for (i = 0; o->choices[i] != NULL; i++) {
 			if (strcasecmp(o->choices[i], value) == 0)
 				break;
 		}
-		if (o->choices[i] == NULL || log_level_parse(value) < 0) {
-			snprintf(msg, msglen, "bad value '%s' (expected one "
-			    "of err, warning, notice, info, debug)", value);
+		if (o->choices[i] == NULL) {
+			enum_error(o, value, msg, msglen);
 			return -1;
 		}
-		store_int(field, o->width, log_level_parse(value));
+		/* [logging] level stores the syslog severity; other keyword
+		 * options store the position of the word in their list. */
+		store_int(field, o->width, strcmp(o->name, "level") == 0 ?
+		    log_level_parse(value) : i);
 		return 0;
 	case CONFIG_LOG_TARGET:
 		if (config_parse_log_target(value, &t, msg, msglen) != 0)
@@ -563,6 +581,13 @@ realm_free(struct realm_config *r)
 	free(r->ldap_bind_dn);
 	free(r->ldap_bind_password_file);
 	free(r->ldap_sasl_mech);
+	free(r->service_keytab);
+	strlist_clear(&r->pkinit_ntauth);
+	free(r->pkinit_ntauth_base_dn);
+	strlist_clear(&r->pkinit_revoke);
+	free(r->pkinit_revocation_check);
+	free(r->pkinit_revocation_failure);
+	free(r->pkinit_ocsp_responder);
 	free(r);
 }
 
@@ -702,6 +727,7 @@ config_free(struct kdc_config *cfg)
 	}
 	config_listen_list_clear(&cfg->udp);
 	config_listen_list_clear(&cfg->tcp);
+	config_listen_list_clear(&cfg->metrics);
 	for (i = 0; i < cfg->n_where; i++)
 		free(cfg->where[i].text);
 	free(cfg->where);

@@ -21,9 +21,16 @@ static int check_keytab(const char *, char **, char *, size_t);
 static int check_identity(const char *, char **, char *, size_t);
 static int check_store(const char *, char **, char *, size_t);
 static int check_ldap_uri(const char *, char **, char *, size_t);
+static int check_ntauth(const char *, char **, char *, size_t);
+static int check_crl_file(const char *, char **, char *, size_t);
+static int check_rev_methods(const char *, char **, char *, size_t);
+static int check_rev_failure(const char *, char **, char *, size_t);
+static int check_http_url(const char *, char **, char *, size_t);
 
 static const char *const level_words[] = { "err", "warning", "notice",
 	"info", "debug", NULL };
+/* In the order of enum log_format. */
+static const char *const format_words[] = { "kv", "json", NULL };
 
 #define KDC(field) offsetof(struct kdc_config, field), \
 	sizeof(((struct kdc_config *)0)->field)
@@ -111,6 +118,62 @@ static const struct config_option options[] = {
 	  check_nonempty },
 	{ "realms", "ldap_timeout", CONFIG_DURATION, 0, "5", 1, 300, NULL,
 	  "time limit for one directory operation", RLM(ldap_timeout), NULL },
+
+	/* TGS exchange. */
+	{ "realms", "service_keytab", CONFIG_STRING, 0, NULL, 0, 0, NULL,
+	  "keytab holding the keys of the realm's services",
+	  RLM(service_keytab), check_keytab },
+
+	/* Operations: log line format and the metrics endpoint. */
+	{ "logging", "format", CONFIG_ENUM, 0, "kv", 0, 0, format_words,
+	  "request and event lines as key=value or JSON", KDC(log.format),
+	  NULL },
+	{ "kdcdefaults", "metrics_listen", CONFIG_LISTEN, CONFIG_F_MULTI, NULL,
+	  0, 0, NULL, "HTTP addresses serving Prometheus metrics",
+	  KDC(metrics), NULL },
+
+	/* NTAuth issuer store and certificate revocation. */
+	{ "realms", "pkinit_ntauth", CONFIG_STRLIST, CONFIG_F_MULTI, NULL,
+	  0, 0, NULL, "CAs allowed to issue logon certificates",
+	  RLM(pkinit_ntauth), check_ntauth },
+	{ "realms", "pkinit_ntauth_base_dn", CONFIG_STRING, 0, NULL, 0, 0,
+	  NULL, "directory entry holding the NTAuth certificates",
+	  RLM(pkinit_ntauth_base_dn), check_nonempty },
+	{ "realms", "pkinit_ntauth_refresh", CONFIG_DURATION, 0, "1h", 1,
+	  DAY, NULL, "how often the NTAuth certificates are re-read",
+	  RLM(pkinit_ntauth_refresh), NULL },
+	{ "realms", "pkinit_revoke", CONFIG_STRLIST, CONFIG_F_MULTI, NULL,
+	  0, 0, NULL, "static CRL files", RLM(pkinit_revoke),
+	  check_crl_file },
+	{ "realms", "pkinit_revocation_check", CONFIG_STRING, 0, "none",
+	  0, 0, NULL, "online revocation methods in order of preference",
+	  RLM(pkinit_revocation_check), check_rev_methods },
+	{ "realms", "pkinit_revocation_failure", CONFIG_STRING, 0, "hard",
+	  0, 0, NULL, "refuse or allow when revocation status is unknown",
+	  RLM(pkinit_revocation_failure), check_rev_failure },
+	{ "realms", "pkinit_ocsp_responder", CONFIG_STRING, 0, NULL, 0, 0,
+	  NULL, "OCSP responder asked instead of the certificate's AIA",
+	  RLM(pkinit_ocsp_responder), check_http_url },
+	{ "realms", "pkinit_revocation_timeout", CONFIG_DURATION, 0, "5", 1,
+	  120, NULL, "time limit for one OCSP or CRL fetch",
+	  RLM(pkinit_revocation_timeout), NULL },
+	{ "realms", "pkinit_revocation_connect_timeout", CONFIG_DURATION, 0,
+	  "2", 1, 60, NULL, "time limit for connecting to a responder",
+	  RLM(pkinit_revocation_connect_timeout), NULL },
+	{ "realms", "pkinit_revocation_cache_size", CONFIG_INT, 0, "1024",
+	  16, 1000000, NULL, "OCSP answers and CRLs kept",
+	  RLM(pkinit_revocation_cache_size), NULL },
+	{ "realms", "pkinit_crl_max_size", CONFIG_SIZE, 0, "10m", 1024,
+	  256 * 1024 * 1024, NULL, "largest CRL or OCSP response accepted",
+	  RLM(pkinit_crl_max_size), NULL },
+	{ "realms", "pkinit_revocation_refresh_ahead", CONFIG_DURATION, 0,
+	  "5m", 0, DAY, NULL, "refetch cached answers this long before expiry",
+	  RLM(pkinit_revocation_refresh_ahead), NULL },
+
+	/* Performance: account lookup cache. */
+	{ "realms", "ldap_cache_ttl", CONFIG_DURATION, 0, "0", 0, 3600, NULL,
+	  "how long account lookups are reused (0: never)",
+	  RLM(ldap_cache_ttl), NULL },
 };
 
 const struct config_option *
@@ -229,6 +292,97 @@ check_ldap_uri(const char *in, char **out, char *err, size_t errlen)
 	    strncasecmp(in, "ldapi://", 8) != 0) {
 		snprintf(err, errlen, "'%s' is not an ldap://, ldaps:// or "
 		    "ldapi:// URI", in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+/* ---- NTAuth and revocation ---- */
+
+static int
+check_ntauth(const char *in, char **out, char *err, size_t errlen)
+{
+	if (strcmp(in, "LDAP") == 0)
+		return dup_out(in, out, err, errlen);
+	if ((strncmp(in, "FILE:", 5) != 0 || in[5] != '/') &&
+	    (strncmp(in, "DIR:", 4) != 0 || in[4] != '/')) {
+		snprintf(err, errlen, "'%s' must be LDAP, FILE:/path or "
+		    "DIR:/path", in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+static int
+check_crl_file(const char *in, char **out, char *err, size_t errlen)
+{
+	const char *p = strncmp(in, "FILE:", 5) == 0 ? in + 5 : in;
+
+	if (p[0] != '/') {
+		snprintf(err, errlen, "'%s' must be FILE:/absolute/path", in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+/* "ocsp,crl", "crl, ocsp", "crl", "ocsp" or "none", stored normalised
+ * without blanks. */
+static int
+check_rev_methods(const char *in, char **out, char *err, size_t errlen)
+{
+	char buf[64], norm[64];
+	char *tok, *save = NULL;
+	int seen_ocsp = 0, seen_crl = 0, n = 0;
+
+	if (strlen(in) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", in);
+	norm[0] = '\0';
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (strcasecmp(tok, "none") == 0 && n == 0) {
+			n = -1;
+			continue;
+		}
+		if (n < 0)
+			goto bad;
+		if (strcasecmp(tok, "ocsp") == 0 && !seen_ocsp)
+			seen_ocsp = 1;
+		else if (strcasecmp(tok, "crl") == 0 && !seen_crl)
+			seen_crl = 1;
+		else
+			goto bad;
+		snprintf(norm + strlen(norm), sizeof(norm) - strlen(norm),
+		    "%s%s", n ? "," : "", strcasecmp(tok, "ocsp") == 0 ?
+		    "ocsp" : "crl");
+		n++;
+	}
+	if (n == 0)
+		goto bad;
+	return dup_out(n < 0 ? "none" : norm, out, err, errlen);
+bad:
+	snprintf(err, errlen, "'%s' must be a list of ocsp and crl (in order "
+	    "of preference) or none", in);
+	return -1;
+}
+
+static int
+check_rev_failure(const char *in, char **out, char *err, size_t errlen)
+{
+	if (strcasecmp(in, "hard") == 0)
+		return dup_out("hard", out, err, errlen);
+	if (strcasecmp(in, "soft") == 0)
+		return dup_out("soft", out, err, errlen);
+	snprintf(err, errlen, "'%s' must be hard or soft", in);
+	return -1;
+}
+
+static int
+check_http_url(const char *in, char **out, char *err, size_t errlen)
+{
+	if (strncasecmp(in, "http://", 7) != 0 || in[7] == '\0' ||
+	    strlen(in) >= 2048) {
+		snprintf(err, errlen, "'%s' is not an http:// URL", in);
 		return -1;
 	}
 	return dup_out(in, out, err, errlen);

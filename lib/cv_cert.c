@@ -493,3 +493,16 @@ fail:
 	sk_X509_pop_free(sk, X509_free);
 	return NULL;
 }
+
+/* For the other certificate modules (cv_priv.h). */
+int64_t
+cv_time_epoch(const ASN1_TIME *t)
+{
+	return asn1_time_epoch(t);
+}
+
+int
+cv_blobs_append(struct cv_blobs *b, const uint8_t *p, size_t n)
+{
+	return blobs_add(b, p, n);
+}

@@ -127,6 +127,13 @@ load_location(const char *loc, cert_sink sink, void *arg, struct kerr *e)
 	return load_file(loc, sink, arg, e);
 }
 
+int
+cv_load_location(const char *loc, cv_cert_sink sink, void *arg,
+    struct kerr *e)
+{
+	return load_location(loc, sink, arg, e);
+}
+
 static int
 anchor_sink(void *arg, X509 *x)
 {

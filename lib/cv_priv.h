@@ -17,4 +17,30 @@ X509 *cv_cert_x509(const struct cv_cert *c);
  * NULL: empty stack).  Free with OSSL_STACK_OF_X509_free semantics. */
 STACK_OF(X509) *cv_certs_stack(const struct cv_certs *l);
 
+/* ASN1_TIME to seconds since the epoch (0 when absent or unreadable). */
+int64_t cv_time_epoch(const ASN1_TIME *t);
+/* Append a copy of p[n] (NUL-terminated) to b; -1 on allocation failure. */
+int cv_blobs_append(struct cv_blobs *b, const uint8_t *p, size_t n);
+
+/* Every certificate of a location ("FILE:path", "DIR:path" or a bare
+ * path) handed to sink; the count, or -1 with e set (cv_chain.c). */
+typedef int (*cv_cert_sink)(void *arg, X509 *x);
+int cv_load_location(const char *loc, cv_cert_sink sink, void *arg,
+    struct kerr *e);
+
+/*
+ * A certificate from its DER, parsed at most once per process while it
+ * stays in a bounded cache (cv_cache.c).  Returns a new reference (free
+ * with X509_free) or NULL if der is not exactly one certificate.
+ */
+X509 *cv_x509_from_der(const uint8_t *der, size_t len);
+
+struct cv_cache_stats {
+	unsigned long long hits;
+	unsigned long long misses;
+};
+void cv_cache_stats(struct cv_cache_stats *out);
+/* Drop every cached certificate (tests, leak checkers). */
+void cv_cache_flush(void);
+
 #endif

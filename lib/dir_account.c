@@ -11,7 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dir_acache.h"
 #include "dir_account.h"
+#include "loop.h"
 
 const char *const dir_account_attrs[] = {
 	"objectClass", "sAMAccountName", "userPrincipalName",
@@ -32,6 +34,12 @@ struct dir_account_lookup {
 	struct dir_search *search;
 	dir_account_cb cb;
 	void *arg;
+	/* With a cache: the key, and a hit waiting for the loop. */
+	struct dir_account_cache *cache;
+	char *cache_key;
+	struct loop_timer *hit_timer;
+	struct dir_account *hit_acct;
+	struct kerr hit_err;
 };
 
 static void
@@ -44,6 +52,9 @@ lookup_free(struct dir_account_lookup *lk)
 	for (i = 0; i < lk->n_keys; i++)
 		free(lk->filters[i]);
 	free(lk->base);
+	free(lk->cache_key);
+	loop_timer_free(lk->hit_timer);
+	dir_account_free(lk->hit_acct);
 	free(lk);
 }
 
@@ -306,6 +317,8 @@ next_key(struct dir_account_lookup *lk)
 		if (lk->search != NULL)
 			return;
 	}
+	if (lk->cache != NULL && e.code == KDC_ERR_C_PRINCIPAL_UNKNOWN)
+		dir_acache_put(lk->cache, lk->cache_key, NULL, &e);
 	lk->cb(lk->arg, &e, NULL);
 	lookup_free(lk);
 }
@@ -333,8 +346,56 @@ on_search(void *arg, const struct kerr *err, const struct dir_entries *res)
 	} else if (dir_account_from_entry(&res->v[0], &acct, &e) == 0) {
 		kerr_clear(&e);
 	}
+	if (lk->cache != NULL)
+		dir_acache_put(lk->cache, lk->cache_key, acct, &e);
 	lk->cb(lk->arg, &e, acct);
 	lookup_free(lk);
+}
+
+static void
+deliver_hit(void *arg)
+{
+	struct dir_account_lookup *lk = arg;
+	struct dir_account *acct = lk->hit_acct;
+
+	lk->hit_acct = NULL;
+	lk->cb(lk->arg, &lk->hit_err, acct);
+	lookup_free(lk);
+}
+
+/*
+ * The cache key is the base and the filters in order.  1: a hit, to be
+ * delivered from the loop; 0: ask the directory (the key is kept so the
+ * answer can be cached); -1: out of memory (*err set).
+ */
+static int
+cache_lookup(struct dir_account_lookup *lk, struct dir_account_cache *c,
+    struct kerr *err)
+{
+	size_t i, len = 1 + (lk->base != NULL ? strlen(lk->base) : 0);
+	char *k;
+
+	for (i = 0; i < lk->n_keys; i++)
+		len += strlen(lk->filters[i]) + 1;
+	k = malloc(len);
+	if (k == NULL)
+		goto nomem;
+	strcpy(k, lk->base != NULL ? lk->base : "");
+	for (i = 0; i < lk->n_keys; i++) {
+		strcat(k, "\n");
+		strcat(k, lk->filters[i]);
+	}
+	lk->cache = c;
+	lk->cache_key = k;
+	if (!dir_acache_get(c, k, &lk->hit_acct, &lk->hit_err))
+		return 0;
+	lk->hit_timer = loop_timer_new(dir_acache_loop(c), deliver_hit, lk);
+	if (lk->hit_timer == NULL || loop_timer_arm(lk->hit_timer, 0) != 0)
+		goto nomem;
+	return 1;
+nomem:
+	kerr_set(err, KRB_ERR_GENERIC, "out of memory");
+	return -1;
 }
 
 struct dir_account_lookup *
@@ -368,6 +429,15 @@ dir_find_account(struct dir *d, const struct dir_account_query *q,
 		if ((lk->filters[i] = strdup(buf)) == NULL)
 			goto nomem;
 		lk->n_keys++;
+	}
+	if (q->cache != NULL) {
+		switch (cache_lookup(lk, q->cache, err)) {
+		case 1:
+			return lk;
+		case -1:
+			lookup_free(lk);
+			return NULL;
+		}
 	}
 	lk->search = dir_search(d, lk->base, DIR_SCOPE_SUB, lk->filters[0],
 	    dir_account_attrs, on_search, lk, &e);

@@ -47,10 +47,13 @@ struct dir_account_key {
 	size_t value_len;    /* 0: strlen(value) */
 };
 
+struct dir_account_cache;
+
 struct dir_account_query {
 	struct dir_account_key keys[DIR_ACCOUNT_MAX_KEYS];
 	size_t n_keys;
 	const char *base;    /* NULL: the directory's base DN */
+	struct dir_account_cache *cache;  /* NULL: always ask the directory */
 };
 
 struct dir_account {
@@ -99,6 +102,26 @@ struct dir_account_lookup *dir_find_account(struct dir *d,
 void dir_account_cancel(struct dir_account_lookup *lk);
 
 void dir_account_free(struct dir_account *a);
+
+/* A deep copy of a (NULL when out of memory). */
+struct dir_account *dir_account_dup(const struct dir_account *a);
+
+/*
+ * A cache of lookup results (dir_acache.c) for ttl_s seconds: accounts
+ * and the answers "no such account" / "not unique", never directory
+ * failures; 1024 entries at most.  Hits are delivered from the loop like
+ * directory answers.  NULL when ttl_s is 0 or out of memory.
+ */
+struct dir_account_cache *dir_account_cache_new(struct loop *loop,
+    unsigned int ttl_s);
+void dir_account_cache_free(struct dir_account_cache *c);
+
+struct dir_account_cache_stats {
+	unsigned long long hits;
+	unsigned long long misses;
+};
+void dir_account_cache_stats(const struct dir_account_cache *c,
+    struct dir_account_cache_stats *out);
 
 /* Build the filter for one key into out: 0, or -1 if it does not fit. */
 int dir_account_filter(const struct dir_account_key *k, char *out,

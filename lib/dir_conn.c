@@ -30,6 +30,7 @@
 #include "dir_int.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 
 static void attempt_next(struct dir *d);
 
@@ -62,6 +63,7 @@ become_ready(struct dir *d)
 	d->state = CS_READY;
 	d->backoff_cur = d->backoff_min;
 	d->last_rx_ms = dir_now_ms();
+	metrics_counter_add("ldap_connects_total", 1);
 	log_msg(LOG_LVL_INFO, "directory: connected to %s",
 	    d->uris[d->uri_idx]);
 	while (d->queued != NULL && d->state == CS_READY)

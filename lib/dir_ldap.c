@@ -31,6 +31,7 @@
 #include "dir_int.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "secmem.h"
 
 uint64_t
@@ -106,6 +107,7 @@ dir_complete(struct dir_search *s, kerr_t code, const char *fmt, ...)
 	if (code != 0) {
 		int overflow = s->res.overflow;
 
+		metrics_counter_add("ldap_search_errors_total", 1);
 		/* Partial results are never handed out with an error. */
 		dir_entries_clear(&s->res);
 		s->res.overflow = overflow;
@@ -158,6 +160,7 @@ dir_send_search(struct dir *d, struct dir_search *s)
 		    s->filter, ldap_err2string(rc));
 		return;
 	}
+	metrics_counter_add("ldap_searches_total", 1);
 	list_unlink(s);
 	s->msgid = msgid;
 	s->sent_ms = dir_now_ms();

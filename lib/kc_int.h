@@ -74,6 +74,8 @@ void kc_nfold(const unsigned char *in, size_t inlen,
     unsigned char *out, size_t outlen);
 
 /* Primitives (kc_prim.c).  All record an OpenSSL failure as KRB_ERR_GENERIC. */
+/* Free the algorithms kc_prim.c fetched once (tests, leak checkers). */
+void kc_prim_cleanup(void);
 kerr_t kc_cts(const char *cipher, const unsigned char *key, size_t keylen,
     int encrypt, const unsigned char *in, size_t len, unsigned char *out,
     struct kerr *e);

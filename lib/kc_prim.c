@@ -33,6 +33,90 @@ ossl_fail(struct kerr *e, const char *what)
 }
 
 /*
+ * Algorithms fetched once per process.  An OpenSSL 3 fetch takes a lock
+ * and searches the provider's method store by name; the Kerberos profiles
+ * use a handful of fixed names, fetched again for every block of every
+ * request otherwise.  The table is bounded: a name beyond it is fetched
+ * per call and *owned tells the caller to free it.
+ */
+#define FETCH_SLOTS 16
+
+enum fetch_kind { F_CIPHER, F_MD, F_MAC, F_KDF, F_KINDS };
+
+struct fetched {
+	char name[32];
+	void *alg;
+};
+
+static struct fetched fetch_table[F_KINDS][FETCH_SLOTS];
+
+static void *
+fetch_now(enum fetch_kind k, const char *name)
+{
+	switch (k) {
+	case F_CIPHER:
+		return EVP_CIPHER_fetch(NULL, name, NULL);
+	case F_MD:
+		return EVP_MD_fetch(NULL, name, NULL);
+	case F_MAC:
+		return EVP_MAC_fetch(NULL, name, NULL);
+	default:
+		return EVP_KDF_fetch(NULL, name, NULL);
+	}
+}
+
+static void
+fetch_release(enum fetch_kind k, void *alg)
+{
+	switch (k) {
+	case F_CIPHER:
+		EVP_CIPHER_free(alg);
+		break;
+	case F_MD:
+		EVP_MD_free(alg);
+		break;
+	case F_MAC:
+		EVP_MAC_free(alg);
+		break;
+	default:
+		EVP_KDF_free(alg);
+		break;
+	}
+}
+
+static void *
+fetch(enum fetch_kind k, const char *name, int *owned)
+{
+	struct fetched *t = fetch_table[k];
+	size_t i;
+
+	*owned = 0;
+	for (i = 0; i < FETCH_SLOTS && t[i].alg != NULL; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return t[i].alg;
+	if (i == FETCH_SLOTS || strlen(name) >= sizeof(t[i].name)) {
+		*owned = 1;
+		return fetch_now(k, name);
+	}
+	t[i].alg = fetch_now(k, name);
+	if (t[i].alg != NULL)
+		strcpy(t[i].name, name);
+	return t[i].alg;
+}
+
+void
+kc_prim_cleanup(void)
+{
+	size_t k, i;
+
+	for (k = 0; k < F_KINDS; k++)
+		for (i = 0; i < FETCH_SLOTS; i++) {
+			fetch_release((enum fetch_kind)k, fetch_table[k][i].alg);
+			fetch_table[k][i].alg = NULL;
+		}
+}
+
+/*
  * CBC with ciphertext stealing, IV zero, as RFC 3962 section 5 defines it:
  * the last two blocks swapped even when the input is block aligned, which
  * is NIST's CS3.  A single block is plain CBC, which OpenSSL's CS3 also
@@ -48,7 +132,7 @@ kc_cts(const char *cipher, const unsigned char *key, size_t keylen,
 	EVP_CIPHER *c = NULL;
 	EVP_CIPHER_CTX *ctx = NULL;
 	OSSL_PARAM params[2];
-	int outl = 0;
+	int outl = 0, owned = 0;
 	kerr_t ret;
 
 	if (len < KC_BLOCK_LEN || len > KC_MAX_MSG_LEN)
@@ -57,7 +141,7 @@ kc_cts(const char *cipher, const unsigned char *key, size_t keylen,
 	params[0] = OSSL_PARAM_construct_utf8_string(
 	    OSSL_CIPHER_PARAM_CTS_MODE, (char *)"CS3", 0);
 	params[1] = OSSL_PARAM_construct_end();
-	c = EVP_CIPHER_fetch(NULL, cipher, NULL);
+	c = fetch(F_CIPHER, cipher, &owned);
 	ctx = EVP_CIPHER_CTX_new();
 	if (c == NULL || ctx == NULL) {
 		ret = ossl_fail(e, cipher);
@@ -77,7 +161,8 @@ kc_cts(const char *cipher, const unsigned char *key, size_t keylen,
 	ret = 0;
 cleanup:
 	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(c);
+	if (owned)
+		EVP_CIPHER_free(c);
 	return ret;
 }
 
@@ -91,12 +176,13 @@ kc_hmac(const char *md, const unsigned char *key, size_t keylen,
 	EVP_MAC_CTX *ctx = NULL;
 	OSSL_PARAM params[2];
 	size_t flen = 0;
+	int owned = 0;
 	kerr_t ret;
 
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    (char *)md, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	mac = fetch(F_MAC, "HMAC", &owned);
 	ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
 	if (ctx == NULL || !EVP_MAC_init(ctx, key, keylen, params) ||
 	    (l1 > 0 && !EVP_MAC_update(ctx, d1, l1)) ||
@@ -114,7 +200,8 @@ kc_hmac(const char *md, const unsigned char *key, size_t keylen,
 cleanup:
 	sec_wipe(full, sizeof(full));
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
+	if (owned)
+		EVP_MAC_free(mac);
 	return ret;
 }
 
@@ -125,9 +212,10 @@ kc_digest(const char *md, const void *in, size_t len, unsigned char *out,
 	unsigned char full[EVP_MAX_MD_SIZE];
 	EVP_MD *m = NULL;
 	unsigned int flen = 0;
+	int owned = 0;
 	kerr_t ret;
 
-	m = EVP_MD_fetch(NULL, md, NULL);
+	m = fetch(F_MD, md, &owned);
 	if (m == NULL || !EVP_Digest(in, len, full, &flen, m, NULL)) {
 		ret = ossl_fail(e, md);
 		goto cleanup;
@@ -140,7 +228,8 @@ kc_digest(const char *md, const void *in, size_t len, unsigned char *out,
 	ret = 0;
 cleanup:
 	sec_wipe(full, sizeof(full));
-	EVP_MD_free(m);
+	if (owned)
+		EVP_MD_free(m);
 	return ret;
 }
 
@@ -151,9 +240,10 @@ run_kdf(const char *name, OSSL_PARAM *params, unsigned char *out,
 {
 	EVP_KDF *kdf = NULL;
 	EVP_KDF_CTX *ctx = NULL;
+	int owned = 0;
 	kerr_t ret;
 
-	kdf = EVP_KDF_fetch(NULL, name, NULL);
+	kdf = fetch(F_KDF, name, &owned);
 	ctx = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
 	if (ctx == NULL || EVP_KDF_derive(ctx, out, outlen, params) <= 0) {
 		ret = ossl_fail(e, name);
@@ -162,7 +252,8 @@ run_kdf(const char *name, OSSL_PARAM *params, unsigned char *out,
 	ret = 0;
 cleanup:
 	EVP_KDF_CTX_free(ctx);
-	EVP_KDF_free(kdf);
+	if (owned)
+		EVP_KDF_free(kdf);
 	return ret;
 }
 

@@ -62,6 +62,26 @@ struct realm_config {
 	char *ldap_sasl_mech;        /* e.g. EXTERNAL over ldapi:// */
 	int ldap_timeout;            /* seconds, default 5 */
 
+	/* TGS exchange (#8). */
+	char *service_keytab;        /* "FILE:/path"; NULL: only krbtgt */
+
+	/* NTAuth issuer store and certificate revocation (#5). */
+	struct strlist pkinit_ntauth;        /* FILE:/DIR: or LDAP */
+	char *pkinit_ntauth_base_dn;         /* NULL: under ldap_base_dn */
+	int pkinit_ntauth_refresh;           /* seconds, default 1h */
+	struct strlist pkinit_revoke;        /* static CRL files */
+	char *pkinit_revocation_check;       /* "ocsp,crl", "crl", ..., "none" */
+	char *pkinit_revocation_failure;     /* "hard" or "soft" */
+	char *pkinit_ocsp_responder;         /* http:// URL overriding AIA */
+	int pkinit_revocation_timeout;       /* seconds per fetch, default 5 */
+	int pkinit_revocation_connect_timeout;  /* seconds, default 2 */
+	int pkinit_revocation_cache_size;    /* entries, default 1024 */
+	size_t pkinit_crl_max_size;          /* bytes, default 10m */
+	int pkinit_revocation_refresh_ahead; /* seconds, default 5m */
+
+	/* Performance: account lookup cache. */
+	int ldap_cache_ttl;          /* seconds, default 0 (no cache) */
+
 	const char *file;            /* where the realm block starts */
 	int line;
 	struct realm_config *next;
@@ -89,6 +109,10 @@ struct kdc_config {
 	/* Where each option was set, for config_option_where(). */
 	struct config_where *where;
 	size_t n_where;
+
+	/* Operations: the Prometheus endpoint ([kdcdefaults] metrics_listen,
+	 * none by default).  The log format is log.format. */
+	struct listen_list metrics;
 };
 
 /* Hard limits on what one file may configure. */

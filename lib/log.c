@@ -1,5 +1,6 @@
 /*
- * log.c - log targets (stderr, syslog, file) and the per-request line.
+ * log.c - log targets (stderr, syslog, file), the per-request line and
+ * event lines, as key=value text or JSON.
  *
  * Writes are line-at-a-time with a single write(2) per target so lines from
  * several workers sharing a file do not interleave.
@@ -17,6 +18,7 @@
 
 #include "kerror.h"
 #include "log.h"
+#include "metrics.h"
 
 #define LOG_LINE_MAX 4096
 
@@ -32,7 +34,9 @@ static struct {
 	enum log_level level;
 	int syslog_open;
 	uint64_t next_id;
-} L = { "pkinit-kdc", { { { LOG_TARGET_STDERR, 0, "" }, 2 } }, 1, LOG_LVL_INFO, 0, 1 };
+	int format;
+} L = { "pkinit-kdc", { { { LOG_TARGET_STDERR, 0, "" }, 2 } }, 1, LOG_LVL_INFO, 0,
+	1, LOG_FORMAT_KV };
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERR] = "err",
@@ -50,6 +54,7 @@ log_init(const char *ident)
 	L.targets[0].t.kind = LOG_TARGET_STDERR;
 	L.targets[0].fd = STDERR_FILENO;
 	L.level = LOG_LVL_INFO;
+	L.format = LOG_FORMAT_KV;
 }
 
 int
@@ -121,6 +126,7 @@ log_configure(const struct log_settings *s, char *errbuf, size_t errlen)
 	memcpy(L.targets, next, sizeof(next[0]) * s->n_targets);
 	L.n = s->n_targets;
 	L.level = s->level;
+	L.format = s->format == LOG_FORMAT_JSON ? LOG_FORMAT_JSON : LOG_FORMAT_KV;
 	if (want_syslog) {
 		if (L.syslog_open)
 			closelog();
@@ -177,43 +183,261 @@ write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/*
+ * Write one line to every target.  body is the message (KV format) or the
+ * members of a JSON object without braces (JSON format), which get the
+ * time, program, pid and level in front.
+ */
 static void
-emit(enum log_level level, const char *line)
+emit(enum log_level level, const char *body)
 {
-	char buf[LOG_LINE_MAX + 128];
+	char buf[LOG_LINE_MAX + 192];
 	char ts[40];
 	struct timespec now;
 	struct tm tm;
 	unsigned int i;
-	int n;
+	int n, m;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(buf, sizeof(buf), "%s.%03ldZ %s[%ld]: %s: %s\n", ts,
-	    now.tv_nsec / 1000000, L.ident, (long)getpid(), level_names[level],
-	    line);
+	if (L.format == LOG_FORMAT_JSON)
+		m = snprintf(buf, sizeof(buf), "{\"time\":\"%s.%03ldZ\","
+		    "\"prog\":\"%s\",\"pid\":%ld,\"level\":\"%s\",", ts,
+		    now.tv_nsec / 1000000, L.ident, (long)getpid(),
+		    level_names[level]);
+	else
+		m = snprintf(buf, sizeof(buf), "%s.%03ldZ %s[%ld]: %s: ", ts,
+		    now.tv_nsec / 1000000, L.ident, (long)getpid(),
+		    level_names[level]);
+	if (m < 0 || (size_t)m >= sizeof(buf))
+		return;
+	n = snprintf(buf + m, sizeof(buf) - (size_t)m, "%s%s\n", body,
+	    L.format == LOG_FORMAT_JSON ? "}" : "");
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(buf))
+	n += m;
+	if ((size_t)n >= sizeof(buf)) {
 		n = sizeof(buf) - 1;
-	for (i = 0; i < L.n; i++) {
-		if (L.targets[i].t.kind == LOG_TARGET_SYSLOG)
-			syslog((int)level, "%s", line);
-		else if (L.targets[i].fd >= 0)
-			write_all(L.targets[i].fd, buf, (size_t)n);
+		buf[n - 1] = '\n';
 	}
+	for (i = 0; i < L.n; i++) {
+		if (L.targets[i].t.kind == LOG_TARGET_SYSLOG) {
+			/* syslog adds its own time and pid; JSON keeps
+			 * its braces so each message stays an object. */
+			if (L.format == LOG_FORMAT_JSON)
+				syslog((int)level, "{%.*s", n - m - 1,
+				    buf + m);
+			else
+				syslog((int)level, "%s", body);
+		} else if (L.targets[i].fd >= 0) {
+			write_all(L.targets[i].fd, buf, (size_t)n);
+		}
+	}
+}
+
+/*
+ * A line being built: key=value pairs or JSON members, bounded by
+ * LOG_LINE_MAX (what does not fit is cut, the line is still written).
+ */
+struct rec {
+	char buf[LOG_LINE_MAX];
+	size_t len;
+	int json;
+};
+
+static void
+rec_init(struct rec *r)
+{
+	r->buf[0] = '\0';
+	r->len = 0;
+	r->json = L.format == LOG_FORMAT_JSON;
+}
+
+/* Room kept at the end so a cut value can still be closed. */
+#define REC_RESERVE 8
+
+static void
+rec_putc(struct rec *r, char c)
+{
+	if (r->len < sizeof(r->buf) - REC_RESERVE) {
+		r->buf[r->len++] = c;
+		r->buf[r->len] = '\0';
+	}
+}
+
+/* Closing quote: may use the reserve. */
+static void
+rec_close(struct rec *r, char c)
+{
+	if (r->len < sizeof(r->buf) - 1) {
+		r->buf[r->len++] = c;
+		r->buf[r->len] = '\0';
+	}
+}
+
+static int
+rec_room(const struct rec *r, size_t n)
+{
+	return r->len + n < sizeof(r->buf) - REC_RESERVE;
+}
+
+static void
+rec_puts(struct rec *r, const char *s)
+{
+	while (*s != '\0')
+		rec_putc(r, *s++);
+}
+
+/* Length of the well-formed UTF-8 sequence at p, 0 if it is not one. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A JSON string body (RFC 8259 section 7): quotes, backslashes and
+ * control characters escaped; bytes that are not UTF-8 become '?'. */
+static void
+rec_json_str(struct rec *r, const char *val)
+{
+	const unsigned char *p = (const unsigned char *)val;
+	char esc[8];
+	size_t k;
+
+	while (*p != '\0' && rec_room(r, 6)) {
+		if (*p == '"' || *p == '\\') {
+			rec_putc(r, '\\');
+			rec_putc(r, (char)*p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *p++);
+			rec_puts(r, esc);
+		} else if (*p < 0x80) {
+			rec_putc(r, (char)*p++);
+		} else if ((k = utf8_len(p)) == 0) {
+			rec_putc(r, '?');
+			p++;
+		} else {
+			while (k-- > 0)
+				rec_putc(r, (char)*p++);
+		}
+	}
+}
+
+/* key=value with quoting when needed, or "key":"value". */
+static void
+rec_str(struct rec *r, const char *key, const char *val)
+{
+	const char *p;
+	int quote = 0;
+
+	/* A field whose name does not fit is left out whole. */
+	if (val == NULL || !rec_room(r, strlen(key) + 8))
+		return;
+	if (r->json) {
+		if (r->len > 0)
+			rec_putc(r, ',');
+		rec_putc(r, '"');
+		rec_puts(r, key);
+		rec_puts(r, "\":\"");
+		rec_json_str(r, val);
+		rec_close(r, '"');
+		return;
+	}
+	for (p = val; *p; p++) {
+		if (*p == ' ' || *p == '"' || *p == '=' || *p == '\\' ||
+		    *p == '\t' || (unsigned char)*p < 0x20)
+			quote = 1;
+	}
+	if (*val == '\0')
+		quote = 1;
+	if (r->len > 0)
+		rec_putc(r, ' ');
+	rec_puts(r, key);
+	rec_putc(r, '=');
+	if (quote)
+		rec_putc(r, '"');
+	for (p = val; *p && rec_room(r, 2); p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"' || c == '\\') {
+			rec_putc(r, '\\');
+			rec_putc(r, (char)c);
+		} else if (c < 0x20 || c == 0x7f) {
+			rec_putc(r, '?');
+		} else {
+			rec_putc(r, (char)c);
+		}
+	}
+	if (quote)
+		rec_close(r, '"');
+}
+
+/* A number: unquoted in both formats. */
+static void
+rec_num(struct rec *r, const char *key, const char *num)
+{
+	if (!rec_room(r, strlen(key) + strlen(num) + 4))
+		return;
+	if (r->json) {
+		if (r->len > 0)
+			rec_putc(r, ',');
+		rec_putc(r, '"');
+		rec_puts(r, key);
+		rec_puts(r, "\":");
+		rec_puts(r, num);
+		return;
+	}
+	rec_str(r, key, num);
+}
+
+static void
+rec_llu(struct rec *r, const char *key, unsigned long long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%llu", v);
+	rec_num(r, key, num);
+}
+
+static void
+rec_int(struct rec *r, const char *key, long long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", v);
+	rec_num(r, key, num);
 }
 
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
+	struct rec r;
 
 	if (level > L.level)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	emit(level, line);
+	if (L.format != LOG_FORMAT_JSON) {
+		emit(level, line);
+		return;
+	}
+	rec_init(&r);
+	rec_str(&r, "msg", line);
+	emit(level, r.buf);
 }
 
 void
@@ -226,66 +450,108 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append key=value, quoting and escaping the value when needed. */
-static void
-kv(char *buf, size_t cap, size_t *len, const char *key, const char *val)
+enum log_format
+log_current_format(void)
 {
-	size_t n = *len;
-	int quote = 0;
-	const char *p;
+	return L.format == LOG_FORMAT_JSON ? LOG_FORMAT_JSON : LOG_FORMAT_KV;
+}
 
-	if (val == NULL || n >= cap - 1)
-		return;
-	for (p = val; *p; p++) {
-		if (*p == ' ' || *p == '"' || *p == '=' || *p == '\\' || *p == '\t')
-			quote = 1;
+int
+log_event_for(const char *req_type, int32_t code)
+{
+	if (req_type == NULL)
+		return LOG_EV_NONE;
+	if (strcmp(req_type, "TGS-REQ") == 0)
+		return LOG_EV_TGS;
+	if (strcmp(req_type, "AS-REQ") != 0)
+		return LOG_EV_NONE;
+	/* Failures of the proof of identity itself: the padata could not be
+	 * used (16), did not verify (24, 64), was stale (37) or carried a
+	 * certificate that failed a check (RFC 4556 section 3.1.3 codes). */
+	switch (code) {
+	case KDC_ERR_PADATA_TYPE_NOSUPP:
+	case KDC_ERR_KEY_EXPIRED:
+	case KDC_ERR_PREAUTH_FAILED:
+	case KRB_AP_ERR_SKEW:
+	case KDC_ERR_CLIENT_NOT_TRUSTED:
+	case KDC_ERR_KDC_NOT_TRUSTED:
+	case KDC_ERR_INVALID_SIG:
+	case KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED:
+	case KDC_ERR_CERTIFICATE_MISMATCH:
+		return LOG_EV_PREAUTH_FAILED;
 	}
-	n += (size_t)snprintf(buf + n, cap - n, "%s%s=%s", n ? " " : "", key,
-	    quote ? "\"" : "");
-	for (p = val; *p && n < cap - 3; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\') {
-			buf[n++] = '\\';
-			buf[n++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			buf[n++] = '?';
-		} else {
-			buf[n++] = (char)c;
-		}
-	}
-	if (quote && n < cap - 1)
-		buf[n++] = '"';
-	buf[n < cap ? n : cap - 1] = '\0';
-	*len = n < cap ? n : cap - 1;
+	if (code >= 70 && code <= 77)  /* CANT_VERIFY .. KEY_PURPOSE */
+		return LOG_EV_PREAUTH_FAILED;
+	return LOG_EV_AS;
+}
+
+/* The fields naming who and what a request was about. */
+static void
+rec_identity(struct rec *r, const struct log_request *q)
+{
+	rec_str(r, "client", q->client);
+	rec_str(r, "server", q->server);
+	rec_str(r, "account", q->account);
+	rec_str(r, "cert_subject", q->cert_subject);
+	rec_str(r, "cert_issuer", q->cert_issuer);
+	rec_str(r, "cert_serial", q->cert_serial);
+	rec_str(r, "cert_sha1", q->cert_sha1);
 }
 
 void
-log_request(const struct log_request *r)
+log_request(const struct log_request *q)
 {
-	char line[LOG_LINE_MAX];
-	char num[64];
-	size_t len = 0;
+	enum log_level level = q->code == 0 ? LOG_LVL_INFO : LOG_LVL_NOTICE;
+	char num[32];
+	struct rec r;
+	int event;
 
-	line[0] = '\0';
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->id);
-	kv(line, sizeof(line), &len, "req", num);
-	kv(line, sizeof(line), &len, "proto", r->proto);
-	kv(line, sizeof(line), &len, "from", r->client_addr);
-	kv(line, sizeof(line), &len, "type", r->req_type);
-	kv(line, sizeof(line), &len, "client", r->client);
-	kv(line, sizeof(line), &len, "server", r->server);
-	kv(line, sizeof(line), &len, "account", r->account);
-	kv(line, sizeof(line), &len, "cert_subject", r->cert_subject);
-	kv(line, sizeof(line), &len, "cert_issuer", r->cert_issuer);
-	kv(line, sizeof(line), &len, "cert_serial", r->cert_serial);
-	kv(line, sizeof(line), &len, "cert_sha1", r->cert_sha1);
-	kv(line, sizeof(line), &len, "result", r->code == 0 ? "ISSUED" : kerr_name(r->code));
-	snprintf(num, sizeof(num), "%d", r->code);
-	kv(line, sizeof(line), &len, "code", num);
-	kv(line, sizeof(line), &len, "reason", r->reason);
-	snprintf(num, sizeof(num), "%.3f", r->elapsed_ms);
-	kv(line, sizeof(line), &len, "ms", num);
-	emit(r->code == 0 ? LOG_LVL_INFO : LOG_LVL_NOTICE, line);
+	/* Request lines are the audit trail: written whatever the level. */
+	event = q->event != 0 ? q->event : log_event_for(q->req_type, q->code);
+	rec_init(&r);
+	rec_llu(&r, "req", (unsigned long long)q->id);
+	rec_str(&r, "proto", q->proto);
+	rec_str(&r, "from", q->client_addr);
+	rec_str(&r, "type", q->req_type);
+	rec_identity(&r, q);
+	rec_str(&r, "result", q->code == 0 ? "ISSUED" : kerr_name(q->code));
+	rec_int(&r, "code", q->code);
+	rec_str(&r, "reason", q->reason);
+	snprintf(num, sizeof(num), "%.3f", q->elapsed_ms);
+	rec_num(&r, "ms", num);
+	/* Last, so the fields before keep the order they always had. */
+	if (event != LOG_EV_NONE)
+		rec_int(&r, "event", event);
+	emit(level, r.buf);
+}
+
+void
+log_event(int event, enum log_level level, const struct log_request *ctx,
+    ...)
+{
+	const char *key, *val;
+	char name[48];
+	struct rec r;
+	va_list ap;
+
+	/* Like request lines, events are written whatever the level. */
+	rec_init(&r);
+	if (ctx != NULL)
+		rec_llu(&r, "req", (unsigned long long)ctx->id);
+	rec_int(&r, "event", event);
+	if (ctx != NULL) {
+		rec_str(&r, "from", ctx->client_addr);
+		rec_identity(&r, ctx);
+	}
+	va_start(ap, ctx);
+	while ((key = va_arg(ap, const char *)) != NULL) {
+		val = va_arg(ap, const char *);
+		rec_str(&r, key, val);
+	}
+	va_end(ap);
+	emit(level, r.buf);
+	snprintf(name, sizeof(name), "events_total{event=\"%d\"}", event);
+	metrics_counter_add(name, 1);
 }
 
 uint64_t

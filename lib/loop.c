@@ -51,6 +51,12 @@ loop_free(struct loop *l)
 	free(l);
 }
 
+int
+loop_reinit(struct loop *l)
+{
+	return event_reinit(l->base) == 0 ? 0 : -1;
+}
+
 void *
 loop_event_base(struct loop *l)
 {

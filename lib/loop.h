@@ -19,6 +19,13 @@ struct loop_timer;
 struct loop *loop_new(void);
 void loop_free(struct loop *l);
 
+/*
+ * In a child after fork(): give the loop a kernel event queue of its own
+ * (epoll is shared across fork) with every registered event re-added.
+ * 0, or -1 on failure.
+ */
+int loop_reinit(struct loop *l);
+
 /* The underlying struct event_base * for the network layer (kdc/). */
 void *loop_event_base(struct loop *l);
 

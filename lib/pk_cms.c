@@ -17,7 +17,11 @@
 
 #include "cv_priv.h"
 #include "pk_cms.h"
+#include "pk_der.h"
 #include "pk_priv.h"
+
+/* Certificates taken from one client message at most. */
+#define PK_CMS_MAX_CERTS 16
 
 static const char *
 content_oid(enum pk_cms_content type)
@@ -118,6 +122,101 @@ check_content_type_attr(CMS_ContentInfo *cms, CMS_SignerInfo *si,
 	return 0;
 }
 
+/*
+ * The DER TLV at p (ending before end): identifier octet, header and
+ * content lengths.  -1 for anything but definite-length DER with a
+ * one-octet identifier inside the bounds.
+ */
+static int
+der_next(const uint8_t *p, const uint8_t *end, uint8_t *tag, size_t *hdr,
+    size_t *clen)
+{
+	const unsigned char *q = p;
+	long l;
+	int t, xc, r;
+
+	if (p >= end || (p[0] & 0x1f) == 0x1f)
+		return -1;
+	r = ASN1_get_object(&q, &l, &t, &xc, (long)(end - p));
+	if ((r & 0x80) || (r & 0x01) || l < 0 || (size_t)l > (size_t)(end - q))
+		return -1;
+	*tag = p[0];
+	*hdr = (size_t)(q - p);
+	*clen = (size_t)l;
+	return 0;
+}
+
+/*
+ * Take the certificates out of a ContentInfo of SignedData (RFC 5652
+ * sections 3 and 5.1): the message without its certificates field goes to
+ * *bare_out, each certificate through the per-process cache (cv_cache.c)
+ * into certs, so OpenSSL does not parse the same certificates for every
+ * request.  The signature covers neither field, so verification is
+ * unchanged.  -1 for encodings this does not handle (BER, certificate
+ * choices other than Certificate): the caller parses the message whole.
+ */
+static int
+split_certs(const uint8_t *der, size_t len, uint8_t **bare_out,
+    size_t *bare_len_out, STACK_OF(X509) *certs)
+{
+	const uint8_t *end = der + len, *p, *c, *cend;
+	struct pk_der d;
+	size_t hdr, clen, chdr, cclen, at;
+	uint8_t tag, ctag;
+	int seen = 0, rc = -1;
+	X509 *x;
+
+	pk_der_init(&d);
+	if (der_next(der, end, &tag, &hdr, &clen) != 0 || tag != 0x30 ||
+	    hdr + clen != len)
+		goto cleanup;
+	p = der + hdr;
+	if (der_next(p, end, &tag, &hdr, &clen) != 0 || tag != 0x06)
+		goto cleanup;
+	pk_der_raw(&d, p, hdr + clen);
+	p += hdr + clen;
+	at = d.len;
+	/* content [0] EXPLICIT SignedData, the last thing in the message. */
+	if (der_next(p, end, &tag, &hdr, &clen) != 0 || tag != 0xa0 ||
+	    p + hdr + clen != end)
+		goto cleanup;
+	p += hdr;
+	if (der_next(p, end, &tag, &hdr, &clen) != 0 || tag != 0x30 ||
+	    p + hdr + clen != end)
+		goto cleanup;
+	for (p += hdr; p < end; p += hdr + clen) {
+		if (der_next(p, end, &tag, &hdr, &clen) != 0)
+			goto cleanup;
+		/* certificates [0] IMPLICIT CertificateSet */
+		if (tag != 0xa0) {
+			pk_der_raw(&d, p, hdr + clen);
+			continue;
+		}
+		if (seen++)
+			goto cleanup;
+		cend = p + hdr + clen;
+		for (c = p + hdr; c < cend; c += chdr + cclen) {
+			if (der_next(c, cend, &ctag, &chdr, &cclen) != 0 ||
+			    ctag != 0x30 || sk_X509_num(certs) >= PK_CMS_MAX_CERTS)
+				goto cleanup;
+			x = cv_x509_from_der(c, chdr + cclen);
+			if (x == NULL || !sk_X509_push(certs, x)) {
+				X509_free(x);
+				goto cleanup;
+			}
+		}
+	}
+	pk_der_wrap(&d, at, 0x30);
+	pk_der_wrap(&d, at, 0xa0);
+	pk_der_wrap(&d, 0, 0x30);
+	if (pk_der_take(&d, bare_out, bare_len_out) != 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	pk_der_clear(&d);
+	return rc;
+}
+
 kerr_t
 pk_cms_verify(const uint8_t *der, size_t len, enum pk_cms_content expect,
     unsigned int flags, struct pk_signed **out, struct kerr *e)
@@ -127,7 +226,9 @@ pk_cms_verify(const uint8_t *der, size_t len, enum pk_cms_content expect,
 	CMS_SignerInfo *si;
 	STACK_OF(X509) *certs = NULL;
 	ASN1_OCTET_STRING **pos;
-	const unsigned char *p = der;
+	const unsigned char *p, *in = der;
+	uint8_t *bare = NULL;
+	size_t in_len = len;
 	X509 *signer = NULL;
 	struct pk_signed *res = NULL;
 	struct cv_cert *c;
@@ -142,8 +243,17 @@ pk_cms_verify(const uint8_t *der, size_t len, enum pk_cms_content expect,
 		kerr_set(e, ret, "SignedData of %zu bytes refused", len);
 		goto cleanup;
 	}
-	cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
-	if (cms == NULL || p != der + len ||
+	certs = sk_X509_new_null();
+	if (certs != NULL && split_certs(der, len, &bare, &in_len, certs) == 0) {
+		in = bare;
+	} else {
+		sk_X509_pop_free(certs, X509_free);
+		certs = NULL;
+		in_len = len;
+	}
+	p = in;
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)in_len);
+	if (cms == NULL || p != in + in_len ||
 	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
 		kerr_set(e, ret, "signedAuthPack is not a CMS SignedData");
 		goto cleanup;
@@ -177,7 +287,8 @@ pk_cms_verify(const uint8_t *der, size_t len, enum pk_cms_content expect,
 	ret = check_content_type_attr(cms, si, e);
 	if (ret != 0)
 		goto cleanup;
-	certs = CMS_get1_certs(cms);
+	if (certs == NULL)
+		certs = CMS_get1_certs(cms);
 	for (i = 0; i < sk_X509_num(certs); i++) {
 		X509 *x = sk_X509_value(certs, i);
 
@@ -229,6 +340,7 @@ cleanup:
 	BIO_free(bout);
 	sk_X509_pop_free(certs, X509_free);
 	CMS_ContentInfo_free(cms);
+	free(bare);
 	pk_signed_free(res);
 	return ret;
 }

@@ -348,6 +348,78 @@ cleanup:
 }
 
 /*
+ * Split a SubjectPublicKeyInfo (RFC 5280 section 4.1) into its algorithm
+ * and key bits without decoding the key: OpenSSL's X509_PUBKEY runs a
+ * provider decoder search for every key it parses, which costs more
+ * than the DH arithmetic on the KDC's side of the exchange.
+ */
+static int
+split_spki(const uint8_t *spki, size_t len, X509_ALGOR **alg_out,
+    ASN1_BIT_STRING **bits_out)
+{
+	STACK_OF(ASN1_TYPE) *items = NULL;
+	const unsigned char *p = spki, *q;
+	const ASN1_STRING *seq;
+	ASN1_TYPE *t0, *t1;
+	X509_ALGOR *alg = NULL;
+	ASN1_BIT_STRING *bits = NULL;
+	int ok = 0;
+
+	items = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len);
+	if (items == NULL || p != spki + len || sk_ASN1_TYPE_num(items) != 2)
+		goto cleanup;
+	t0 = sk_ASN1_TYPE_value(items, 0);
+	t1 = sk_ASN1_TYPE_value(items, 1);
+	if (t0->type != V_ASN1_SEQUENCE || t1->type != V_ASN1_BIT_STRING)
+		goto cleanup;
+	/* A SEQUENCE inside ANY keeps its whole encoding. */
+	seq = t0->value.sequence;
+	q = seq->data;
+	alg = d2i_X509_ALGOR(NULL, &q, seq->length);
+	if (alg == NULL || q != seq->data + seq->length)
+		goto cleanup;
+	/* Keys are whole octets: no unused bits. */
+	if ((t1->value.bit_string->flags & ASN1_STRING_FLAG_BITS_LEFT) &&
+	    (t1->value.bit_string->flags & 0x07) != 0)
+		goto cleanup;
+	bits = ASN1_STRING_dup(t1->value.bit_string);
+	if (bits == NULL)
+		goto cleanup;
+	*alg_out = alg;
+	*bits_out = bits;
+	alg = NULL;
+	ok = 1;
+cleanup:
+	X509_ALGOR_free(alg);
+	sk_ASN1_TYPE_pop_free(items, ASN1_TYPE_free);
+	return ok;
+}
+
+/* An EC public key on a named curve from its encoded point; OpenSSL
+ * refuses a point that is not on the curve. */
+static EVP_PKEY *
+ec_from_point(const char *group, const uint8_t *pt, size_t len)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+	OSSL_PARAM params[3];
+
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (ctx == NULL)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+	    (void *)pt, len);
+	params[2] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+/*
  * Decode the SPKI far enough to know the group; for DH also the public
  * value y, for ECDH the EC key (OpenSSL checks the point is on the curve
  * when decoding it).
@@ -356,12 +428,13 @@ static kerr_t
 parse_spki(const uint8_t *spki, size_t spki_len, struct client_key *ck,
     struct kerr *e)
 {
-	X509_PUBKEY *xpk = NULL;
 	X509_ALGOR *alg = NULL;
+	ASN1_BIT_STRING *bits = NULL;
 	const ASN1_OBJECT *obj;
 	const void *pval;
-	const unsigned char *p = spki, *pk;
+	const unsigned char *p, *pk;
 	ASN1_INTEGER *yint = NULL;
+	const char *gname = NULL;
 	int ptype, pklen, nid, curve;
 	size_t i;
 	kerr_t ret = KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED;
@@ -371,13 +444,13 @@ parse_spki(const uint8_t *spki, size_t spki_len, struct client_key *ck,
 		kerr_set(e, ret, "client public value too large");
 		goto cleanup;
 	}
-	xpk = d2i_X509_PUBKEY(NULL, &p, (long)spki_len);
-	if (xpk == NULL || p != spki + spki_len ||
-	    !X509_PUBKEY_get0_param(NULL, &pk, &pklen, &alg, xpk)) {
+	if (!split_spki(spki, spki_len, &alg, &bits)) {
 		kerr_set(e, ret, "client public value is not a "
 		    "SubjectPublicKeyInfo");
 		goto cleanup;
 	}
+	pk = bits->data;
+	pklen = bits->length;
 	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
 	nid = OBJ_obj2nid(obj);
 	if (nid == NID_dhpublicnumber) {
@@ -409,15 +482,17 @@ parse_spki(const uint8_t *spki, size_t spki_len, struct client_key *ck,
 		}
 		curve = OBJ_obj2nid(pval);
 		for (i = 0; i < N_GROUPS; i++)
-			if (groups[i].is_ec && groups[i].curve_nid == curve)
+			if (groups[i].is_ec && groups[i].curve_nid == curve) {
 				ck->grp = groups[i].grp;
+				gname = groups[i].ossl_name;
+			}
 		if (ck->grp == PK_GROUP_UNKNOWN) {
 			kerr_set(e, ret, "client ECDH curve %s not supported",
 			    OBJ_nid2sn(curve));
 			goto cleanup;
 		}
-		p = spki;
-		ck->ec = d2i_PUBKEY(NULL, &p, (long)spki_len);
+		ck->ec = gname != NULL ?
+		    ec_from_point(gname, pk, (size_t)pklen) : NULL;
 		if (ck->ec == NULL) {
 			kerr_set(e, ret, "client ECDH public point is invalid");
 			goto cleanup;
@@ -430,7 +505,8 @@ parse_spki(const uint8_t *spki, size_t spki_len, struct client_key *ck,
 	ret = 0;
 cleanup:
 	ASN1_INTEGER_free(yint);
-	X509_PUBKEY_free(xpk);
+	ASN1_BIT_STRING_free(bits);
+	X509_ALGOR_free(alg);
 	if (ret != 0)
 		client_key_clear(ck);
 	return ret;
@@ -547,7 +623,7 @@ pk_dh_agree(const struct pk_dh_groups *g, const uint8_t *spki,
 	struct client_key ck;
 	const struct accepted *a = NULL;
 	const struct group_def *def;
-	EVP_PKEY_CTX *gctx = NULL, *dctx = NULL;
+	EVP_PKEY_CTX *gctx = NULL, *dctx = NULL, *vctx = NULL;
 	EVP_PKEY *kdc = NULL, *peer = NULL;
 	struct pk_dh_result *r = NULL;
 	size_t i, slen = 0;
@@ -592,8 +668,19 @@ pk_dh_agree(const struct pk_dh_groups *g, const uint8_t *spki,
 		kerr_set(e, ret, "cannot request padded DH secret");
 		goto cleanup;
 	}
-	/* validate = 1: full public key check (subgroup / on-curve). */
-	if (EVP_PKEY_derive_set_peer_ex(dctx, peer, 1) <= 0) {
+	/*
+	 * Partial public key validation (SP 800-56A rev. 3, 5.6.2.3.2;
+	 * RFC 7919 section 5.1): 1 < y < p - 1 for DH, on the curve and not
+	 * the point at infinity for ECDH.  Every accepted DH group is a safe
+	 * prime p = 2q + 1, so what remains possible is an element of order
+	 * q or 2q, which can teach the client at most the parity of a key
+	 * the KDC uses once; the full check (y^q = 1 mod p) would be a
+	 * full-size exponentiation, dearer than the rest of the exchange.
+	 * The accepted curves have prime order: on the curve is complete.
+	 */
+	vctx = EVP_PKEY_CTX_new_from_pkey(NULL, peer, NULL);
+	if (vctx == NULL || EVP_PKEY_public_check_quick(vctx) <= 0 ||
+	    EVP_PKEY_derive_set_peer_ex(dctx, peer, 0) <= 0) {
 		kerr_set(e, KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED,
 		    "client %s public value failed validation", def->name);
 		ret = KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED;
@@ -623,6 +710,7 @@ cleanup:
 	if (r != NULL && r->secret != NULL)
 		r->secret_len = slen;   /* wipe the whole allocation */
 	pk_dh_result_free(r);
+	EVP_PKEY_CTX_free(vctx);
 	EVP_PKEY_CTX_free(dctx);
 	EVP_PKEY_CTX_free(gctx);
 	EVP_PKEY_free(kdc);

@@ -202,7 +202,8 @@ kerr_t
 pk_kdf_derive(enum pk_kdf kdf, const struct pk_kdf_input *in,
     uint8_t *key_out, size_t keylen, struct kerr *e)
 {
-	EVP_KDF *alg = NULL;
+	/* Fetched once per process: a fetch searches the provider store. */
+	static EVP_KDF *alg;
 	EVP_KDF_CTX *kctx = NULL;
 	OSSL_PARAM params[4];
 	uint8_t *info = NULL;
@@ -223,7 +224,8 @@ pk_kdf_derive(enum pk_kdf kdf, const struct pk_kdf_input *in,
 	ret = KRB_ERR_GENERIC;
 	/* SP 800-56A single-step KDF, hash variant: H(counter || Z || info),
 	 * which is exactly what RFC 8636 section 3 specifies. */
-	alg = EVP_KDF_fetch(NULL, "SSKDF", NULL);
+	if (alg == NULL)
+		alg = EVP_KDF_fetch(NULL, "SSKDF", NULL);
 	kctx = alg != NULL ? EVP_KDF_CTX_new(alg) : NULL;
 	if (kctx == NULL) {
 		kerr_set(e, ret, "KDF: SSKDF unavailable in OpenSSL");
@@ -244,6 +246,5 @@ pk_kdf_derive(enum pk_kdf kdf, const struct pk_kdf_input *in,
 cleanup:
 	free(info);
 	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(alg);
 	return ret;
 }

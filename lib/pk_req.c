@@ -160,22 +160,21 @@ check_authenticator(const PKINIT_PK_AUTHENTICATOR *pa,
 static kerr_t
 take_auth_pack(const PKINIT_AUTH_PACK *ap, struct pk_req *r, struct kerr *e)
 {
-	unsigned char *der = NULL;
+	unsigned char *der;
 	int i, n, len;
 
+	/* The whole DER SubjectPublicKeyInfo; pk_dh parses it. */
 	if (ap->client_public_value != NULL) {
-		len = i2d_X509_PUBKEY(ap->client_public_value, &der);
+		len = ASN1_STRING_length(ap->client_public_value);
 		if (len <= 0)
 			return kerr_set(e, KDC_ERR_PREAUTH_FAILED,
-			    "clientPublicValue cannot be encoded");
+			    "clientPublicValue is empty");
 		r->client_spki = malloc((size_t)len);
-		if (r->client_spki == NULL) {
-			OPENSSL_free(der);
+		if (r->client_spki == NULL)
 			return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
-		}
-		memcpy(r->client_spki, der, (size_t)len);
+		memcpy(r->client_spki, ASN1_STRING_get0_data(
+		    ap->client_public_value), (size_t)len);
 		r->client_spki_len = (size_t)len;
-		OPENSSL_free(der);
 	}
 	if (ap->client_dh_nonce != NULL) {
 		len = ASN1_STRING_length(ap->client_dh_nonce);

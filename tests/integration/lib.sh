@@ -169,7 +169,7 @@ wait_udp() {
 kdc_start() {
 	conf=$1
 	shift
-	"$KDC_BIN" -n -c "$conf" "$@" 2>>"$TEST_TMP/kdc.stderr" &
+	"$KDC_BIN" -n -w 1 -c "$conf" "$@" 2>>"$TEST_TMP/kdc.stderr" &
 	KDC_PID=$!
 	track_pid "$KDC_PID"
 }

@@ -21,6 +21,23 @@
 #                           an AuthPack legitimately)
 #   rogue-ca.{crt,key}      a separate, untrusted CA
 #   rogue.{crt,key}         alice's UPN, issued by rogue-ca
+#   kdc-ec.{crt,key}        like kdc.crt with an ECDSA P-256 key
+#
+# Revocation and NTAuth (section at the end):
+#   revoked.{crt,key}       alice's UPN, issued by ca, revoked in ca's CRL
+#                           and OCSP database
+#   slow.{crt,key}          alice's UPN, issued by ca, AIA OCSP at
+#                           PKI_HANG_URL (a server that never answers)
+#   ocsp.{crt,key}          OCSP responder delegated by ca (EKU
+#                           id-kp-OCSPSigning)
+#   ca2.{crt,key}           a second issuing CA under root: trusted, and
+#                           not in the NTAuth bundle
+#   alice2.{crt,key}        alice's UPN, issued by ca2, CDP only (ca2.crl
+#                           next to PKI_CRL_URL)
+#   ntauth.pem              NTAuth bundle: ca only
+#   ca.crl ca2.crl root.crl current CRLs (PEM); ca-expired.crl expired in
+#                           2020; ca.db/ the openssl ca database of ca
+#                           (index.txt for openssl ocsp -index)
 #
 # When PKI_OCSP_URL / PKI_CRL_URL are set, the end-entity certificates get
 # AIA (OCSP) / CDP extensions pointing there.
@@ -192,6 +209,11 @@ self_signed rogue-ca "/O=Rogue/CN=Rogue CA" ca_root
 rsa_key rogue
 issue rogue rogue-ca "/O=Rogue/CN=alice" alice
 
+# --- ECDSA KDC identity (performance: the cheap signing key) ---
+#   kdc-ec.{crt,key}        ECDSA P-256 KDC key, same extensions as kdc.crt
+ec_key kdc-ec
+issue kdc-ec ca "$subj_base/O=PKINIT Test/CN=kdc.example.test" kdc
+
 cp root.crt anchors.pem
 cp ca.crt pool.pem
 cat ca.crt root.crt > chain.pem
@@ -203,11 +225,109 @@ openssl pkcs12 -export -inkey alice.key -in alice.crt -certfile ca.crt \
 
 openssl verify -CAfile anchors.pem -untrusted pool.pem \
     kdc.crt alice.crt alice-ec.crt bob.crt server.crt carol.crt kuenc.crt \
+    kdc-ec.crt \
     >/dev/null
 if openssl verify -CAfile anchors.pem -untrusted pool.pem rogue.crt \
     >/dev/null 2>&1; then
 	echo "pki.sh: rogue.crt unexpectedly verifies" >&2
 	exit 1
 fi
+
+# --- Revocation and NTAuth ----------------------------------------------
+# Certificates, CA databases and CRLs for revocation checks (OCSP, CRLs,
+# delegated responder) and for the NTAuth issuer store.
+hang=${PKI_HANG_URL:-http://127.0.0.1:9/}
+crl2=""
+if [ -n "$crl" ]; then
+	crl2="crlDistributionPoints = URI:${crl%/*}/ca2.crl"
+fi
+cat >> ext.cnf <<CNF
+
+[revoked]
+$user
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+
+[slow]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = 1.3.6.1.4.1.311.20.2.2,clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+authorityInfoAccess = OCSP;URI:$hang
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+
+[ocsp_signer]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = OCSPSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[alice2]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = 1.3.6.1.4.1.311.20.2.2,clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+$crl2
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+CNF
+
+rsa_key revoked
+issue revoked ca "$subj_base/OU=Users/CN=revoked" revoked
+rsa_key slow
+issue slow ca "$subj_base/OU=Users/CN=slow" slow
+rsa_key ocsp
+issue ocsp ca "$subj_base/O=PKINIT Test/CN=PKINIT Test OCSP Responder" ocsp_signer
+rsa_key ca2
+issue ca2 root "$subj_base/O=PKINIT Test/CN=PKINIT Test Issuing CA 2" ca_int
+rsa_key alice2
+issue alice2 ca2 "$subj_base/OU=Users2/CN=alice2" alice2
+cp ca.crt ntauth.pem
+
+# ca_db NAME: an openssl ca database for CA NAME in NAME.db/.
+ca_db() {
+	mkdir -p "$1.db"
+	: > "$1.db/index.txt"
+	echo "unique_subject = no" > "$1.db/index.txt.attr"
+	echo 1000 > "$1.db/crlnumber"
+	cat > "$1.db/ca.cnf" <<CNF
+[ca]
+default_ca = db
+[db]
+database = $1.db/index.txt
+crlnumber = $1.db/crlnumber
+certificate = $1.crt
+private_key = $1.key
+new_certs_dir = $1.db
+default_md = sha256
+default_crl_days = 30
+policy = pol
+[pol]
+[crl_ext]
+authorityKeyIdentifier = keyid
+CNF
+}
+for c in root ca ca2; do
+	ca_db "$c"
+done
+for c in alice alice-ec bob server carol kuenc kdc slow ocsp; do
+	openssl ca -config ca.db/ca.cnf -valid "$c.crt" 2>/dev/null
+done
+openssl ca -config ca.db/ca.cnf -revoke revoked.crt -crl_reason keyCompromise 2>/dev/null
+openssl ca -config root.db/ca.cnf -valid ca.crt 2>/dev/null
+openssl ca -config root.db/ca.cnf -valid ca2.crt 2>/dev/null
+for c in root ca ca2; do
+	openssl ca -config "$c.db/ca.cnf" -gencrl -crlexts crl_ext \
+	    -out "$c.crl" 2>/dev/null
+done
+openssl ca -config ca.db/ca.cnf -gencrl -crlexts crl_ext \
+    -crl_lastupdate 20200101000000Z -crl_nextupdate 20200102000000Z \
+    -out ca-expired.crl 2>/dev/null
+openssl verify -CAfile anchors.pem -untrusted pool.pem revoked.crt slow.crt \
+    ocsp.crt >/dev/null
+openssl verify -CAfile anchors.pem -untrusted ca2.crt alice2.crt >/dev/null
+chmod 644 ./*.crl
+
 chmod 644 ./*.crt ./*.pem
 touch .complete

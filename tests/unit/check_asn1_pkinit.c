@@ -60,6 +60,19 @@ pk_authenticator(void)
 	return pa;
 }
 
+/* A key's DER SubjectPublicKeyInfo as the AuthPack carries it. */
+static ASN1_STRING *
+spki_of(EVP_PKEY *pkey)
+{
+	ASN1_STRING *s = ASN1_STRING_type_new(V_ASN1_SEQUENCE);
+	unsigned char *der = NULL;
+	int n = i2d_PUBKEY(pkey, &der);
+
+	ck_assert(s != NULL && n > 0 && ASN1_STRING_set(s, der, n));
+	OPENSSL_free(der);
+	return s;
+}
+
 START_TEST(test_auth_pack)
 {
 	PKINIT_AUTH_PACK *ap = PKINIT_AUTH_PACK_new(), *ap2;
@@ -74,7 +87,7 @@ START_TEST(test_auth_pack)
 	ck_assert_ptr_nonnull(pkey);
 	PKINIT_PK_AUTHENTICATOR_free(ap->pk_authenticator);
 	ap->pk_authenticator = pk_authenticator();
-	ck_assert(X509_PUBKEY_set(&ap->client_public_value, pkey));
+	ap->client_public_value = spki_of(pkey);
 	ap->supported_cms_types = sk_X509_ALGOR_new_null();
 	sk_X509_ALGOR_push(ap->supported_cms_types,
 	    algor("1.2.840.113549.1.1.11", V_ASN1_NULL, NULL));
@@ -93,9 +106,16 @@ START_TEST(test_auth_pack)
 	    ap->pk_authenticator->freshness_token), 0);
 	ck_assert_int_eq(pa->pa_checksum->length, 20);
 	ck_assert_int_eq(pa->pa_checksum2->checksum->length, 32);
-	pk2 = X509_PUBKEY_get0(ap2->client_public_value);
+	{
+		const unsigned char *q = ASN1_STRING_get0_data(
+		    ap2->client_public_value);
+
+		pk2 = d2i_PUBKEY(NULL, &q, ASN1_STRING_length(
+		    ap2->client_public_value));
+	}
 	ck_assert_ptr_nonnull(pk2);
 	ck_assert_int_eq(EVP_PKEY_eq(pkey, pk2), 1);
+	EVP_PKEY_free(pk2);
 	ck_assert_int_eq(sk_X509_ALGOR_num(ap2->supported_cms_types), 1);
 	ck_assert_int_eq(ap2->client_dh_nonce->length, 32);
 	ck_assert_int_eq(sk_PKINIT_KDF_ALG_ID_num(ap2->supported_kdfs), 2);
@@ -476,6 +496,7 @@ START_TEST(test_capture_pkinit)
 	ASN1_OCTET_STRING **content;
 	const ASN1_OBJECT *alg;
 	X509_ALGOR *palg;
+	X509_PUBKEY *xpk;
 	const ASN1_STRING *params;
 	uint32_t nonce;
 	int ptype;
@@ -536,8 +557,14 @@ START_TEST(test_capture_pkinit)
 
 	/* Diffie-Hellman: dhpublicnumber with X9.42 DomainParameters. */
 	ck_assert_ptr_nonnull(ap->client_public_value);
-	ck_assert(X509_PUBKEY_get0_param(NULL, NULL, NULL, &palg,
-	    ap->client_public_value));
+	{
+		const unsigned char *q = ASN1_STRING_get0_data(
+		    ap->client_public_value);
+
+		xpk = d2i_X509_PUBKEY(NULL, &q, ASN1_STRING_length(
+		    ap->client_public_value));
+	}
+	ck_assert(X509_PUBKEY_get0_param(NULL, NULL, NULL, &palg, xpk));
 	X509_ALGOR_get0(&alg, &ptype, &pval, palg);
 	OBJ_obj2txt(oid, sizeof(oid), alg, 1);
 	ck_assert_str_eq(oid, "1.2.840.10046.2.1");
@@ -559,6 +586,7 @@ START_TEST(test_capture_pkinit)
 
 	CMS_ContentInfo_free(cms);
 	PKINIT_DOMAIN_PARAMS_free(dp);
+	X509_PUBKEY_free(xpk);
 	PKINIT_AUTH_PACK_free(ap);
 	PKINIT_PA_PK_AS_REQ_free(pkreq);
 	KRB5_AS_REQ_free(req);

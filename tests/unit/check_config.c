@@ -548,12 +548,40 @@ START_TEST(test_option_table)
 }
 END_TEST
 
-/* "A config option exists when it is in man/kdc.conf.5." */
+/* Where the paragraph of option i ends: at the next option's paragraph
+ * or the next section heading. */
+static const char *
+paragraph_end(const char *page, const char *start,
+    const struct config_option *o, size_t n)
+{
+	const char *end = page + strlen(page), *p;
+	char hdr[128];
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		snprintf(hdr, sizeof(hdr), "\n.TP\n.B %s\n", o[j].name);
+		p = strstr(start + 1, hdr);
+		if (p != NULL && p < end)
+			end = p;
+	}
+	if ((p = strstr(start + 1, "\n.SH")) != NULL && p < end)
+		end = p;
+	if ((p = strstr(start + 1, "\n.SS")) != NULL && p < end)
+		end = p;
+	return end;
+}
+
+/*
+ * "A config option exists when it is in man/kdc.conf.5": every option the
+ * parser accepts has its own tagged paragraph (.TP / .B name) that states
+ * its default (or that it has none, or is required) and an example.
+ */
 START_TEST(test_man_page)
 {
 	FILE *f = fopen(src("man/kdc.conf.5"), "r");
-	static char page[128 * 1024];
+	static char page[128 * 1024], para[16 * 1024];
 	char want[128];
+	const char *start, *end;
 	size_t n, len, i;
 	const struct config_option *o = config_options(&n);
 
@@ -562,11 +590,37 @@ START_TEST(test_man_page)
 	fclose(f);
 	page[len] = '\0';
 	for (i = 0; i < n; i++) {
-		/* Each option has its own tagged paragraph: .TP / .B name */
 		snprintf(want, sizeof(want), "\n.TP\n.B %s\n", o[i].name);
-		if (strstr(page, want) == NULL)
+		start = strstr(page, want);
+		if (start == NULL)
 			ck_abort_msg("option %s is not documented in "
 			    "kdc.conf(5)", o[i].name);
+		end = paragraph_end(page, start, o, n);
+		len = (size_t)(end - start);
+		ck_assert_uint_lt(len, sizeof(para));
+		memcpy(para, start, len);
+		para[len] = '\0';
+		if (strstr(para, "Example:\n.B ") == NULL)
+			ck_abort_msg("kdc.conf(5): %s has no example",
+			    o[i].name);
+		if (strstr(para, "(required") == NULL &&
+		    strstr(para, "required)") == NULL &&
+		    strstr(para, "no default") == NULL &&
+		    strstr(para, "default\n") == NULL)
+			ck_abort_msg("kdc.conf(5): %s does not state its "
+			    "default", o[i].name);
+		/* A documented default must be the real one. */
+		if (o[i].def != NULL && strstr(para, "no default") == NULL) {
+			snprintf(want, sizeof(want), "\n.B %s", o[i].def);
+			if (strstr(para, want) == NULL) {
+				snprintf(want, sizeof(want), "\n.BR %s ",
+				    o[i].def);
+				if (strstr(para, want) == NULL)
+					ck_abort_msg("kdc.conf(5): %s: default "
+					    "%s not shown", o[i].name,
+					    o[i].def);
+			}
+		}
 	}
 }
 END_TEST

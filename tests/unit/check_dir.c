@@ -492,6 +492,9 @@ live_dir(struct loop *l, const char *uri1, const char *uri2,
 	return d;
 }
 
+/* The account cache find() passes (NULL: none). */
+static struct dir_account_cache *find_cache;
+
 /* Look up with the given keys (kind/value pairs, terminated by -1). */
 static void
 find(struct dir *d, struct waiter *w, int kind, const char *v, int kind2,
@@ -501,6 +504,7 @@ find(struct dir *d, struct waiter *w, int kind, const char *v, int kind2,
 	struct kerr e;
 
 	memset(&q, 0, sizeof(q));
+	q.cache = find_cache;
 	q.keys[q.n_keys].kind = kind;
 	q.keys[q.n_keys++].value = v;
 	if (kind2 >= 0) {
@@ -862,6 +866,79 @@ on_entries(void *arg, const struct kerr *err, const struct dir_entries *res)
 	loop_break(w->loop);
 }
 
+/*
+ * ldap_cache_ttl: the second lookup of an account or of an unknown name is
+ * answered from the cache (from the loop, a copy the caller owns), a
+ * lookup with other keys is not, and a cancelled hit is never delivered.
+ */
+START_TEST(test_live_account_cache)
+{
+	struct loop *l = loop_new();
+	struct dir *d = live_dir(l, srv_uri, NULL, 5);
+	struct waiter w = { .loop = l };
+	struct dir_account_cache_stats st;
+	struct dir_account_query q;
+	struct dir_account_lookup *lk;
+	struct dir_account *first;
+	struct kerr e;
+	int i;
+
+	ck_assert_ptr_null(dir_account_cache_new(l, 0));
+	find_cache = dir_account_cache_new(l, 60);
+	ck_assert_ptr_nonnull(find_cache);
+	find(d, &w, DIR_KEY_SAM, "alice", -1, NULL);
+	ck_assert_msg(w.err.code == 0, "%s", w.err.msg);
+	first = w.acct;
+	find(d, &w, DIR_KEY_SAM, "alice", -1, NULL);
+	ck_assert_msg(w.err.code == 0, "%s", w.err.msg);
+	ck_assert_ptr_ne(w.acct, first);
+	ck_assert_str_eq(w.acct->dn, first->dn);
+	ck_assert_str_eq(w.acct->user_principal_name, "alice@example.test");
+	ck_assert_uint_eq(w.acct->n_alt_security_identities, 2);
+	ck_assert_uint_eq(w.acct->object_sid_len, first->object_sid_len);
+	ck_assert_mem_eq(w.acct->object_sid, first->object_sid,
+	    first->object_sid_len);
+	dir_account_free(first);
+	dir_account_free(w.acct);
+	dir_account_cache_stats(find_cache, &st);
+	ck_assert_uint_eq(st.hits, 1);
+	ck_assert_uint_eq(st.misses, 1);
+
+	/* Other keys: another entry. */
+	find(d, &w, DIR_KEY_SAM, "alice", DIR_KEY_UPN, "alice@example.test");
+	ck_assert_msg(w.err.code == 0, "%s", w.err.msg);
+	dir_account_free(w.acct);
+	dir_account_cache_stats(find_cache, &st);
+	ck_assert_uint_eq(st.misses, 2);
+
+	/* Negative answers are cached too. */
+	for (i = 0; i < 2; i++) {
+		find(d, &w, DIR_KEY_SAM, "nobody-here", -1, NULL);
+		ck_assert_int_eq(w.err.code, KDC_ERR_C_PRINCIPAL_UNKNOWN);
+		ck_assert_ptr_null(w.acct);
+	}
+	dir_account_cache_stats(find_cache, &st);
+	ck_assert_uint_eq(st.hits, 2);
+
+	/* A hit cancelled before the loop delivered it. */
+	memset(&q, 0, sizeof(q));
+	q.cache = find_cache;
+	q.keys[0].kind = DIR_KEY_SAM;
+	q.keys[0].value = "alice";
+	q.n_keys = 1;
+	lk = dir_find_account(d, &q, on_never, NULL, &e);
+	ck_assert_ptr_nonnull(lk);
+	dir_account_cancel(lk);
+	w.done = 0;
+	wait_for(&w, 300);   /* nothing may arrive */
+
+	dir_account_cache_free(find_cache);
+	find_cache = NULL;
+	dir_free(d);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_live_cancel_and_bounds)
 {
 	struct loop *l = loop_new();
@@ -1062,6 +1139,7 @@ main(void)
 		tcase_add_test(live, test_live_bad_password);
 		tcase_add_test(live, test_live_tls);
 		tcase_add_test(live, test_live_cancel_and_bounds);
+		tcase_add_test(live, test_live_account_cache);
 		tcase_add_test(live, test_live_schema);
 		suite_add_tcase(s, live);
 	} else {

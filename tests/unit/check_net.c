@@ -153,7 +153,7 @@ pick_port(void)
 static void
 setup_with(unsigned int max_conns, size_t max_dgram, int auto_complete)
 {
-	struct net_limits lim = { max_dgram, 4096, 5000, max_conns, 16 };
+	struct net_limits lim = { max_dgram, 4096, 5000, max_conns, 16, 0 };
 	struct net_addr a;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&a.ss;
 	struct kerr e;

@@ -17,6 +17,7 @@
 
 #include "cv_cert.h"
 #include "cv_chain.h"
+#include "cv_priv.h"
 #include "pk_dh.h"
 #include "pk_cms.h"
 #include "pk_identity.h"
@@ -471,6 +472,72 @@ START_TEST(test_identity_forms)
 END_TEST
 
 /* Contents of the first element with tag `tag` inside DER SEQUENCE seq. */
+/*
+ * The certificates of a message are parsed once per process: verifying
+ * the same message again finds both in the cache, the result is the same,
+ * and a message whose certificate bytes differ is not served from it.
+ */
+START_TEST(test_cert_cache)
+{
+	struct pk_identity *id;
+	struct pk_signed *s = NULL;
+	struct cv_cache_stats st0, st1, st2;
+	uint8_t *der = NULL;
+	size_t len, i;
+	struct kerr e;
+	int round;
+
+	id = load_id(spec2("FILE:", pki_path("alice-full.pem"),
+	    pki_path("alice.key")), NULL, NULL, NULL);
+	ck_assert_int_eq(pk_cms_sign(id, PK_CONTENT_AUTH_DATA, authpack,
+	    sizeof(authpack), &der, &len, &e), 0);
+	cv_cache_flush();
+	for (round = 0; round < 2; round++) {
+		cv_cache_stats(&st0);
+		ck_assert_msg(pk_cms_verify(der, len, PK_CONTENT_AUTH_DATA, 0,
+		    &s, &e) == 0, "%s", e.msg);
+		cv_cache_stats(&st1);
+		/* Two certificates: alice and her issuing CA. */
+		if (round == 0)
+			ck_assert_uint_eq(st1.misses - st0.misses, 2);
+		else
+			ck_assert_uint_eq(st1.hits - st0.hits, 2);
+		ck_assert_str_eq(cv_cert_subject(s->signer),
+		    "CN=alice,OU=Users,DC=example,DC=test");
+		ck_assert_uint_eq(cv_certs_count(s->others), 1);
+		ck_assert_mem_eq(s->content, authpack, sizeof(authpack));
+		pk_signed_free(s);
+		s = NULL;
+	}
+	/* Flip the last octet of alice's certificate (inside its signature
+	 * value): a miss, and the certificate no longer matches. */
+	{
+		BIO *b = BIO_new_file(pki_path("alice.crt"), "r");
+		X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		unsigned char *cder = NULL;
+		int clen = i2d_X509(x, &cder);
+
+		ck_assert_int_gt(clen, 0);
+		for (i = 0; i + (size_t)clen <= len; i++)
+			if (memcmp(der + i, cder, (size_t)clen) == 0)
+				break;
+		ck_assert_uint_le(i + (size_t)clen, len);
+		der[i + (size_t)clen - 1] ^= 0x01;
+		OPENSSL_free(cder);
+		X509_free(x);
+		BIO_free(b);
+	}
+	cv_cache_stats(&st1);
+	(void)pk_cms_verify(der, len, PK_CONTENT_AUTH_DATA, 0, &s, &e);
+	cv_cache_stats(&st2);
+	ck_assert_uint_ge(st2.misses - st1.misses, 1);
+	pk_signed_free(s);
+	cv_cache_flush();
+	free(der);
+	pk_identity_free(id);
+}
+END_TEST
+
 static const uint8_t *
 der_field(const uint8_t *seq, size_t len, int tag, size_t *flen)
 {
@@ -572,6 +639,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_verify_rsa_with_chain);
 	tcase_add_test(tc, test_verify_variants);
+	tcase_add_test(tc, test_cert_cache);
 	tcase_add_test(tc, test_sha1_policy);
 	tcase_add_test(tc, test_tampered);
 	tcase_add_test(tc, test_wrong_content_type);

@@ -133,11 +133,10 @@ pkc_auth_pack(const struct pkc_opts *o, const uint8_t *body, size_t body_len,
 		pa->pa_checksum2->algorithm_identifier = alg;
 	}
 	if (o->spki != NULL) {
-		const unsigned char *p = o->spki;
-
-		ap->client_public_value = d2i_X509_PUBKEY(NULL, &p,
-		    (long)o->spki_len);
+		ap->client_public_value = ASN1_STRING_type_new(V_ASN1_SEQUENCE);
 		ck_assert_ptr_nonnull(ap->client_public_value);
+		ck_assert(ASN1_STRING_set(ap->client_public_value, o->spki,
+		    (int)o->spki_len));
 	}
 	if (o->dh_nonce != NULL)
 		ck_assert_int_eq(asn1krb_octets_set(&ap->client_dh_nonce,

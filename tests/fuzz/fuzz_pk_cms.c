@@ -89,11 +89,9 @@ signed_auth_pack(const uint8_t *data, size_t size)
 {
 	struct pk_signed *s = NULL;
 	PKINIT_AUTH_PACK *ap;
-	unsigned char *spki = NULL;
 	struct kerr e;
 	size_t i;
 	kerr_t ret;
-	int n;
 
 	ret = pk_cms_verify(data, size, PK_CONTENT_AUTH_DATA,
 	    PK_CMS_ALLOW_SHA1, &s, &e);
@@ -109,10 +107,11 @@ signed_auth_pack(const uint8_t *data, size_t size)
 		cert(cv_certs_get(s->others, i));
 	if (ASN1KRB_DECODE(PKINIT_AUTH_PACK, s->content, s->content_len, &ap,
 	    &e) == 0) {
-		if (ap->client_public_value != NULL &&
-		    (n = i2d_X509_PUBKEY(ap->client_public_value, &spki)) > 0)
-			agree(spki, (size_t)n);
-		OPENSSL_free(spki);
+		/* clientPublicValue is kept as the DER SubjectPublicKeyInfo. */
+		if (ap->client_public_value != NULL)
+			agree(ASN1_STRING_get0_data(ap->client_public_value),
+			    (size_t)ASN1_STRING_length(
+			    ap->client_public_value));
 		PKINIT_AUTH_PACK_free(ap);
 	}
 	pk_signed_free(s);

@@ -90,7 +90,7 @@ padata() {
 
 rm -rf "$out"
 for t in asn1_kdc_req asn1_misc pkinit_asn1 pk_cms cv_cert config keytab \
-    kcrypto fresh pk_req tcp_frame dir_entry; do
+    kcrypto fresh pk_req tcp_frame dir_entry sd; do
 	mkdir -p "$out/fuzz_$t"
 done
 kdcreq=$out/fuzz_asn1_kdc_req
@@ -336,6 +336,25 @@ sid=010500000000000515000000a065cf7e784b9b5fe77c8770b8040000
 	rec 12 'CN=Silo,CN=AuthN Silos,DC=example,DC=test'
 } >"$de/computer-ws1"
 { rec 1 'a*)(uid=*'; rec 3 -1; rec 1 'b\\00'; } >"$de/filter-injection"
+
+# ---- Security descriptors -------------------------------------------------
+
+# SDDL as stored in msDS-*AllowedToAuthenticate* (MS-DTYP 2.5.1), and one
+# binary self-relative descriptor: DACL with (A;;CR;;;WD).
+sdd=$out/fuzz_sd
+printf 'O:SYG:SYD:(A;;CR;;;WD)' >"$sdd/sddl-everyone"
+printf 'O:SYG:SYD:(XA;OICI;CR;;;WD;(Member_of {SID(AU)}))' \
+    >"$sdd/sddl-member-of"
+printf '%s' 'O:SYG:SYD:(XA;OICI;CR;;;WD;((@USER.ad://ext/AuthenticationSilo == "Silo") && (Device_Member_of_any {SID(DD), SID(S-1-5-21-1-2-3-515)})))' \
+    >"$sdd/sddl-silo"
+printf 'D:P(D;;CR;;;DA)(A;;GA;;;S-1-5-21-1-2-3-1104)S:(AU;SA;CR;;;WD)' \
+    >"$sdd/sddl-deny-audit"
+hex 01000480000000000000000000000000140000000200 >"$sdd/binary-everyone"
+hex 1c00010000000000140000010000010100000000000100000000 \
+    >>"$sdd/binary-everyone"
+hex 01050000000000051500000001000000020000000300000050040000 \
+    >"$sdd/sid-binary"
+printf 'S-1-5-21-1-2-3-1104' >"$sdd/sid-text"
 
 # ---- kdc.conf and keytabs ------------------------------------------------
 

@@ -142,8 +142,12 @@ cb_utf16(struct cbuf *cb, const char *s, size_t n)
 static kerr_t
 cerr(struct sd_lex *lx, const char *what)
 {
+	size_t left = (size_t)(lx->end - lx->p);
+
+	/* The text is bounded by end, not NUL-terminated. */
 	return kerr_set(lx->e, KRB_ERR_GENERIC,
-	    "conditional expression: %s at \"%.24s\"", what, lx->p);
+	    "conditional expression: %s at \"%.*s\"", what,
+	    (int)(left < 24 ? left : 24), lx->p);
 }
 
 /* An identifier-like word: letters, digits, underscore. */

@@ -355,6 +355,10 @@ hex 1c00010000000000140000010000010100000000000100000000 \
 hex 01050000000000051500000001000000020000000300000050040000 \
     >"$sdd/sid-binary"
 printf 'S-1-5-21-1-2-3-1104' >"$sdd/sid-text"
+# Regressions: error messages quoted the text past its end when it was
+# shorter than the quote and not NUL-terminated.
+printf '(' >"$sdd/regress-cond-short"
+printf 'x' >"$sdd/regress-sddl-short"
 
 # ---- kdc.conf and keytabs ------------------------------------------------
 

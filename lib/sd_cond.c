@@ -407,8 +407,9 @@ cond_primary(struct sd_lex *lx, struct cbuf *cb, int depth)
 			continue;
 		lx->p += n;
 		sd_lex_skip_ws(lx);
-		if (lx->p >= lx->end ||
-		    (*lx->p != '{' && strncasecmp(lx->p, "SID", 3) != 0))
+		if (lx->p >= lx->end || (*lx->p != '{' &&
+		    ((size_t)(lx->end - lx->p) < 3 ||
+		    strncasecmp(lx->p, "SID", 3) != 0)))
 			return cerr(lx, "membership needs SID(...) or {...}");
 		rc = cond_literal(lx, cb, 1);
 		if (rc != 0)

@@ -359,6 +359,8 @@ printf 'S-1-5-21-1-2-3-1104' >"$sdd/sid-text"
 # shorter than the quote and not NUL-terminated.
 printf '(' >"$sdd/regress-cond-short"
 printf 'x' >"$sdd/regress-sddl-short"
+# ... and a membership operator compared "SID" past the end of the text.
+printf 'O:SYG:YD:&& (Device_Member_of S' >"$sdd/regress-member-of-short"
 
 # ---- kdc.conf and keytabs ------------------------------------------------
 

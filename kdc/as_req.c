@@ -14,6 +14,7 @@
 #include "as_req.h"
 #include "cv_revoke.h"
 #include "dir_account.h"
+#include "dir_groups.h"
 #include "dispatch.h"
 #include "fast.h"
 #include "fresh.h"
@@ -37,7 +38,7 @@ as_req_free(struct as_req *r)
 		return;
 	cv_revoke_cancel(r->rev_check);
 	cv_certs_free(r->chain);
-	dir_account_cancel(r->lookup);
+	as_account_cancel(r);
 	dir_account_free(r->acct);
 	pk_req_free(r->pk);
 	as_policy_free(r->pol);
@@ -316,7 +317,7 @@ reply_cname(struct as_req *r, KRB5_PRINCNAME **out)
 	const char *comps[1];
 
 	if ((asn1krb_flags_get(b->kdc_options) & KRB5_KDCOPT_CANONICALIZE) ||
-	    b->cname->name_type == KRB5_NT_ENTERPRISE) {
+	    b->cname->name_type == KRB5_NT_ENTERPRISE || r->cname_from_cert) {
 		comps[0] = r->acct->sam_account_name;
 		return asn1krb_princ_new(KRB5_NT_PRINCIPAL, comps, 1, out);
 	}
@@ -410,8 +411,9 @@ issue(struct as_req *r)
 			goto fail;
 	}
 	snprintf(r->success_reason, sizeof(r->success_reason),
-	    "PKINIT %s; certificate bound by %s; %s session key%s%s%s",
-	    rep->method, r->binding, kc_enctype_name(r->enctype),
+	    "PKINIT %s; certificate bound by %s; %s session key; %zu groups"
+	    "%s%s%s", rep->method, r->binding, kc_enctype_name(r->enctype),
+	    r->groups != NULL ? r->groups->n : 0,
 	    r->fast ? "; FAST armor from " : "",
 	    r->fast ? fast_device_name(r->fast) : "", polnote);
 	kc_key_clear(&strong);

@@ -24,7 +24,8 @@ struct realm_set;
 struct realm_rt;
 struct pk_req;
 struct dir_account;
-struct dir_account_lookup;
+struct acct_map;
+struct dir_groups;
 struct as_ctx;
 struct kdc_fast;
 struct as_policy;
@@ -50,9 +51,12 @@ struct as_req {
 	char *client_name;                /* request cname@realm, for logs */
 	char *server_name;
 	struct pk_req *pk;
-	struct dir_account_lookup *lookup;
+	struct acct_map *map;             /* account mapping in progress */
 	struct dir_account *acct;
+	struct dir_groups *groups;        /* the account's groups, nested */
 	const char *binding;              /* how the certificate matched */
+	char binding_buf[200];
+	int cname_from_cert;              /* account found from the certificate */
 	struct kdc_fast *fast;            /* FAST armor state, or NULL */
 	struct as_policy *pol;            /* authentication policy stage */
 	struct cv_certs *chain;           /* verified path, leaf first */
@@ -80,6 +84,7 @@ kerr_t as_pkinit_trust(struct as_req *r, int *parked, struct kerr *e);
 /* Stages (as_account.c). */
 kerr_t as_account_start(struct as_req *r, struct kerr *e);
 kerr_t as_account_check(struct as_req *r, struct kerr *e);
+void as_account_cancel(struct as_req *r);
 
 /* Continue after the account lookup (as_req.c). */
 void as_account_done(struct as_req *r, const struct kerr *err,

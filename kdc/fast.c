@@ -1,5 +1,6 @@
 /*
- * fast.c - FAST armor for AS-REQs (RFC 6113 sections 5.2 and 5.4).
+ * fast.c - FAST armor for AS-REQs and TGS-REQs (RFC 6113 sections 5.2
+ * and 5.4).
  *
  * Only the AP-REQ armor type exists (section 5.4.1.1).  For the AS
  * exchange the armor ticket must be a TGT of the realm being asked
@@ -251,10 +252,47 @@ cleanup:
 	return ret;
 }
 
-kerr_t
-fast_unwrap_as(const struct realm_rt *realm, const KRB5_AS_REQ *outer,
+/*
+ * The TGS armor key (RFC 6113 section 5.4.1.1): without explicit armor,
+ * KRB-FX-CF2(TGS-REQ authenticator subkey, TGT session key, "subkeyarmor",
+ * "ticketarmor"); with explicit armor (a device TGT, [MS-KILE] 3.3.5.7.4
+ * compound identity), KRB-FX-CF2(that armor key, the TGS-REQ subkey,
+ * "explicitarmor", "tgsarmor").  f->armor_key holds the explicit armor's
+ * key on entry when there is one.
+ */
+static kerr_t
+tgs_armor_key(struct kdc_fast *f, int explicit_armor,
+    const struct kc_key *tgs_subkey, const struct kc_key *tgt_session,
+    struct kerr *e)
+{
+	struct kc_key k;
+	kerr_t ret;
+
+	if (tgs_subkey == NULL)
+		return kerr_set(e, KDC_ERR_PREAUTH_FAILED,
+		    "FAST TGS-REQ: the PA-TGS-REQ authenticator has no subkey");
+	if (!explicit_armor)
+		return kc_cf2(tgs_subkey, "subkeyarmor", tgt_session,
+		    "ticketarmor", &f->armor_key, e);
+	memset(&k, 0, sizeof(k));
+	ret = kc_cf2(&f->armor_key, "explicitarmor", tgs_subkey, "tgsarmor",
+	    &k, e);
+	kc_key_clear(&f->armor_key);
+	if (ret == 0)
+		f->armor_key = k;
+	return ret;
+}
+
+/*
+ * Both exchanges.  tgt_session is NULL for an AS-REQ (explicit armor
+ * required); for a TGS-REQ it is the PA-TGS-REQ ticket's session key and
+ * tgs_subkey its authenticator subkey (NULL when absent).
+ */
+static kerr_t
+unwrap(const struct realm_rt *realm, const KRB5_KDC_REQ *outer,
     const uint8_t *outer_body, size_t outer_body_len, int64_t now,
-    struct kdc_fast **fast_out, KRB5_AS_REQ **inner_out,
+    const struct kc_key *tgs_subkey, const struct kc_key *tgt_session,
+    struct kdc_fast **fast_out, KRB5_KDC_REQ **inner_out,
     const uint8_t **body_out, size_t *body_len_out, struct kerr *e)
 {
 	const KRB5_PADATA *pa;
@@ -285,15 +323,36 @@ fast_unwrap_as(const struct realm_rt *realm, const KRB5_AS_REQ *outer,
 	ar = fx->value.armored_data;
 	/* An AS-REQ has no TGS-REQ to take the armor key from: explicit
 	 * armor is required (RFC 6113 section 5.4.1). */
-	if (ar == NULL || ar->armor == NULL) {
+	if (ar == NULL || (ar->armor == NULL && tgt_session == NULL)) {
 		ret = kerr_set(e, KDC_ERR_PREAUTH_FAILED,
 		    "PA-FX-FAST in an AS-REQ without armor");
 		goto cleanup;
 	}
-	ret = check_armor(realm, ar->armor, now, f, e);
-	if (ret)
-		goto cleanup;
-	/* The checksum binds the outer body to the armor (5.4.2). */
+	if (ar->armor != NULL) {
+		ret = check_armor(realm, ar->armor, now, f, e);
+		if (ret)
+			goto cleanup;
+	}
+	if (tgt_session != NULL) {
+		ret = tgs_armor_key(f, ar->armor != NULL, tgs_subkey,
+		    tgt_session, e);
+		if (ret)
+			goto cleanup;
+	}
+	/* The checksum binds the outer request to the armor (5.4.2): its
+	 * body for an AS-REQ, the PA-TGS-REQ AP-REQ for a TGS-REQ. */
+	if (tgt_session != NULL) {
+		const KRB5_PADATA *tgs = asn1krb_padata_find(outer->padata,
+		    KRB5_PADATA_TGS_REQ, NULL);
+
+		if (tgs == NULL) {
+			ret = kerr_set(e, KDC_ERR_PREAUTH_FAILED,
+			    "FAST TGS-REQ without PA-TGS-REQ");
+			goto cleanup;
+		}
+		outer_body = ASN1_STRING_get0_data(tgs->padata_value);
+		outer_body_len = (size_t)ASN1_STRING_length(tgs->padata_value);
+	}
 	ret = kc_checksum_verify(&f->armor_key, KU_FAST_REQ_CHKSUM,
 	    ar->req_checksum->cksumtype, outer_body, outer_body_len,
 	    ASN1_STRING_get0_data(ar->req_checksum->checksum),
@@ -331,7 +390,7 @@ fast_unwrap_as(const struct realm_rt *realm, const KRB5_AS_REQ *outer,
 		    "unknown critical FAST options 0x%08x", f->options);
 		goto cleanup;
 	}
-	inner = KRB5_AS_REQ_new();
+	inner = KRB5_KDC_REQ_new();
 	if (inner == NULL) {
 		ret = kerr_set(e, KRB_ERR_GENERIC, "out of memory");
 		goto cleanup;
@@ -354,9 +413,31 @@ fast_unwrap_as(const struct realm_rt *realm, const KRB5_AS_REQ *outer,
 cleanup:
 	KRB5_PA_FX_FAST_REQUEST_free(fx);
 	KRB5_FAST_REQ_free(fr);
-	KRB5_AS_REQ_free(inner);
+	KRB5_KDC_REQ_free(inner);
 	fast_free(f);
 	return ret;
+}
+
+kerr_t
+fast_unwrap_as(const struct realm_rt *realm, const KRB5_AS_REQ *outer,
+    const uint8_t *outer_body, size_t outer_body_len, int64_t now,
+    struct kdc_fast **fast_out, KRB5_AS_REQ **inner_out,
+    const uint8_t **body_out, size_t *body_len_out, struct kerr *e)
+{
+	return unwrap(realm, outer, outer_body, outer_body_len, now, NULL,
+	    NULL, fast_out, inner_out, body_out, body_len_out, e);
+}
+
+kerr_t
+fast_unwrap_tgs(const struct realm_rt *realm, const KRB5_TGS_REQ *outer,
+    const uint8_t *outer_body, size_t outer_body_len, int64_t now,
+    const struct kc_key *tgs_subkey, const struct kc_key *tgt_session,
+    struct kdc_fast **fast_out, KRB5_TGS_REQ **inner_out,
+    const uint8_t **body_out, size_t *body_len_out, struct kerr *e)
+{
+	return unwrap(realm, outer, outer_body, outer_body_len, now,
+	    tgs_subkey, tgt_session, fast_out, inner_out, body_out,
+	    body_len_out, e);
 }
 
 kerr_t
@@ -419,8 +500,8 @@ cleanup:
 	return ret;
 }
 
-kerr_t
-fast_wrap_as_rep(struct kdc_fast *f, uint32_t nonce, int64_t now,
+static kerr_t
+wrap_rep(struct kdc_fast *f, int tgs, uint32_t nonce, int64_t now,
     int32_t usec, const uint8_t *der, size_t len, uint8_t **der_out,
     size_t *len_out, struct kerr *e)
 {
@@ -433,7 +514,8 @@ fast_wrap_as_rep(struct kdc_fast *f, uint32_t nonce, int64_t now,
 	size_t tktlen = 0, cklen = 0;
 	kerr_t ret;
 
-	ret = ASN1KRB_DECODE(KRB5_AS_REP, der, len, &rep, e);
+	ret = tgs ? ASN1KRB_DECODE(KRB5_TGS_REP, der, len, &rep, e) :
+	    ASN1KRB_DECODE(KRB5_AS_REP, der, len, &rep, e);
 	if (ret)
 		goto cleanup;
 	ret = ASN1KRB_ENCODE(KRB5_TICKET, rep->ticket, &tkt, &tktlen, e);
@@ -494,7 +576,8 @@ fast_wrap_as_rep(struct kdc_fast *f, uint32_t nonce, int64_t now,
 		    asn1krb_str_set(&rep->crealm, FAST_ANON_REALM))
 			goto nomem;
 	}
-	ret = ASN1KRB_ENCODE(KRB5_AS_REP, rep, der_out, len_out, e);
+	ret = tgs ? ASN1KRB_ENCODE(KRB5_TGS_REP, rep, der_out, len_out, e) :
+	    ASN1KRB_ENCODE(KRB5_AS_REP, rep, der_out, len_out, e);
 	goto cleanup;
 nomem:
 	ret = kerr_set(e, KRB_ERR_GENERIC, "out of memory building FAST reply");
@@ -503,8 +586,24 @@ cleanup:
 	KRB5_METHOD_DATA_free(outer);
 	KRB5_FAST_FINISHED_free(fin);
 	KRB5_FAST_RESPONSE_free(resp);
-	KRB5_AS_REP_free(rep);
+	KRB5_KDC_REP_free(rep);
 	return ret;
+}
+
+kerr_t
+fast_wrap_as_rep(struct kdc_fast *f, uint32_t nonce, int64_t now,
+    int32_t usec, const uint8_t *der, size_t len, uint8_t **der_out,
+    size_t *len_out, struct kerr *e)
+{
+	return wrap_rep(f, 0, nonce, now, usec, der, len, der_out, len_out, e);
+}
+
+kerr_t
+fast_wrap_tgs_rep(struct kdc_fast *f, uint32_t nonce, int64_t now,
+    int32_t usec, const uint8_t *der, size_t len, uint8_t **der_out,
+    size_t *len_out, struct kerr *e)
+{
+	return wrap_rep(f, 1, nonce, now, usec, der, len, der_out, len_out, e);
 }
 
 kerr_t

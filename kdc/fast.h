@@ -1,5 +1,5 @@
 /*
- * fast.h - Kerberos armoring (FAST, RFC 6113) for the AS exchange.
+ * fast.h - Kerberos armoring (FAST, RFC 6113) for the AS and TGS exchanges.
  *
  * An armored AS-REQ carries PA-FX-FAST with a KrbFastArmoredReq: an AP-REQ
  * armor built on a TGT this realm issued, a checksum over the outer
@@ -36,6 +36,20 @@ kerr_t fast_unwrap_as(const struct realm_rt *realm, const KRB5_AS_REQ *outer,
     struct kdc_fast **fast_out, KRB5_AS_REQ **inner_out,
     const uint8_t **body_out, size_t *body_len_out, struct kerr *e);
 
+/*
+ * The same for a TGS-REQ (RFC 6113 section 5.4.1.1): the armor key comes
+ * from the PA-TGS-REQ (tgt_session, the TGT's session key, and
+ * tgs_subkey, its authenticator's subkey, which must be present), and
+ * from explicit armor too when the request has it (then the armor
+ * ticket's client is the device).  Call after PA-TGS-REQ was verified.
+ */
+kerr_t fast_unwrap_tgs(const struct realm_rt *realm,
+    const KRB5_TGS_REQ *outer, const uint8_t *outer_body,
+    size_t outer_body_len, int64_t now, const struct kc_key *tgs_subkey,
+    const struct kc_key *tgt_session, struct kdc_fast **fast_out,
+    KRB5_TGS_REQ **inner_out, const uint8_t **body_out,
+    size_t *body_len_out, struct kerr *e);
+
 void fast_free(struct kdc_fast *f);
 
 /*
@@ -67,6 +81,11 @@ kerr_t fast_strengthen(struct kdc_fast *f, const struct kc_key *reply_key,
  * armor key; the outer padata become that PA-FX-FAST alone.
  */
 kerr_t fast_wrap_as_rep(struct kdc_fast *f, uint32_t nonce, int64_t now,
+    int32_t usec, const uint8_t *rep, size_t rep_len, uint8_t **der_out,
+    size_t *len_out, struct kerr *e);
+
+/* The same for a DER TGS-REP (no strengthen key is chosen for TGS). */
+kerr_t fast_wrap_tgs_rep(struct kdc_fast *f, uint32_t nonce, int64_t now,
     int32_t usec, const uint8_t *rep, size_t rep_len, uint8_t **der_out,
     size_t *len_out, struct kerr *e);
 

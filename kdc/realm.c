@@ -10,9 +10,11 @@
 #include "cv_chain.h"
 #include "cv_revoke.h"
 #include "dir_account.h"
+#include "dir_groups.h"
 #include "dir_ldap.h"
 #include "kdc_config.h"
 #include "log.h"
+#include "map_bind.h"
 #include "pk_dh.h"
 #include "pk_identity.h"
 #include "policy_dir.h"
@@ -36,6 +38,8 @@ realm_rt_clear(struct realm_rt *r)
 	dir_free(r->dir);
 	policy_cache_free(r->policies);
 	svc_keys_free(r->svc);
+	free(r->netbios_name);
+	dir_groups_cache_free(r->groups_cache);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -100,6 +104,18 @@ load_realm(const struct kdc_config *cfg, const struct realm_config *rc,
 	r->require_freshness = rc->pkinit_require_freshness;
 	r->allow_rsa = rc->pkinit_allow_rsa_protocol;
 	r->allow_sha1 = rc->pkinit_allow_sha1;
+	r->map_mode = map_mode_parse(rc->strong_certificate_binding);
+	if (r->map_mode < 0)
+		r->map_mode = MAP_MODE_FULL;
+	r->backdating = rc->certificate_backdating_compensation;
+	r->search_by_cert = rc->pkinit_search_by_certificate;
+	r->allow_rfc822 = rc->pkinit_allow_rfc822_mapping;
+	if (rc->netbios_name != NULL &&
+	    (r->netbios_name = strdup(rc->netbios_name)) == NULL)
+		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	r->groups_cache = dir_groups_cache_new(rc->group_cache_lifetime);
+	if (r->groups_cache == NULL)
+		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
 
 	ret = tgs_keys_load(rc->name, rc->krbtgt_keytab, &r->tgs, e);
 	if (ret)

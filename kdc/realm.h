@@ -37,6 +37,13 @@ struct realm_rt {
 	struct realm_ntauth *ntauth;      /* NULL: no NTAuth check */
 	struct cv_revoke *revoke;         /* NULL: no revocation check */
 	struct dir_account_cache *acache;  /* ldap_cache_ttl; NULL: none */
+	/* Certificate-to-account mapping. */
+	int map_mode;                    /* enum map_mode */
+	int64_t backdating;              /* seconds */
+	int search_by_cert;
+	int allow_rfc822;
+	char *netbios_name;              /* NULL: DOMAIN\\user not accepted */
+	struct dir_groups_cache *groups_cache; /* bounded, with TTL */
 };
 
 struct realm_set {

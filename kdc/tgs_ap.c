@@ -206,8 +206,8 @@ check_address(struct tgs_req *r, struct kerr *e)
 
 /* enc-authorization-data of the request body (RFC 4120 section 5.4.1):
  * under the subkey (usage 5) if there is one, else the session key. */
-static kerr_t
-read_req_authdata(struct tgs_req *r, struct kerr *e)
+kerr_t
+tgs_ap_read_authdata(struct tgs_req *r, struct kerr *e)
 {
 	const KRB5_ENCDATA *ed = r->req->req_body->enc_authorization_data;
 	const struct kc_key *k = r->has_subkey ? &r->subkey : &r->session;
@@ -344,6 +344,6 @@ tgs_ap_verify(struct tgs_req *r, struct kerr *e)
 	ret = check_authenticator(r, a, e);
 	KRB5_AUTHENTICATOR_free(a);
 	if (ret == 0)
-		ret = read_req_authdata(r, e);
+		ret = tgs_ap_read_authdata(r, e);
 	return ret;
 }

@@ -12,11 +12,14 @@
 #include "as_req.h"
 #include "dir_account.h"
 #include "dispatch.h"
+#include "fast.h"
+#include "krb_error.h"
 #include "log.h"
 #include "realm.h"
 #include "replay.h"
 #include "server.h"
 #include "svc_keys.h"
+#include "tgs_policy.h"
 #include "tgs_req.h"
 
 /* PA-S4U-X509-USER ([MS-SFU] 2.2.2). */
@@ -42,6 +45,9 @@ tgs_req_free(struct tgs_req *r)
 	if (r == NULL)
 		return;
 	dir_account_cancel(r->lookup);
+	tgs_policy_free(r->pol);
+	dir_account_free(r->svc_acct);
+	fast_free(r->fast);
 	KRB5_TGS_REQ_free(r->req);
 	KRB5_AP_REQ_free(r->ap);
 	KRB5_ENC_TICKET_PART_free(r->tgt);
@@ -88,6 +94,8 @@ tgs_finish_error(struct tgs_req *r, kerr_t code, const char *reason)
 	const KRB5_KDC_REQ_BODY *b = r->req ? r->req->req_body : NULL;
 	const char *snames[MAX_COMPS], *cnames[MAX_COMPS];
 	char *crealm = NULL;
+	uint8_t *edata = NULL;
+	size_t elen = 0;
 
 	memset(&info, 0, sizeof(info));
 	info.code = code;
@@ -114,8 +122,25 @@ tgs_finish_error(struct tgs_req *r, kerr_t code, const char *reason)
 		info.cname_type = r->tgt->cname->name_type;
 		info.crealm = crealm;
 	}
+	/* RFC 6113 section 5.4.3: an armored request's error travels
+	 * armored, the client's name hidden outside if it asked. */
+	if (r->fast != NULL && info.realm != NULL) {
+		if (fast_wrap_error(r->fast, r->nonce, &info, &edata, &elen,
+		    NULL) == 0) {
+			info.e_data = edata;
+			info.e_data_len = elen;
+		}
+		if (fast_hide_client_names(r->fast) && info.cname != NULL) {
+			cnames[0] = FAST_ANON_NAME0;
+			cnames[1] = FAST_ANON_NAME1;
+			info.cname_len = 2;
+			info.cname_type = FAST_NT_WELLKNOWN;
+			info.crealm = FAST_ANON_REALM;
+		}
+	}
 	dispatch_finish_error(r->h, info.realm ? &info : NULL, code, NULL,
 	    reason);
+	free(edata);
 	free(crealm);
 	tgs_req_free(r);
 }
@@ -152,6 +177,7 @@ check_request(struct tgs_req *r, struct kerr *e)
 	dispatch_log(r->h)->server = r->server_name;
 	if (asn1krb_uint32_get(b->nonce, &nonce) != 0)
 		return kerr_set(e, KRB_ERR_GENERIC, "nonce out of range");
+	r->nonce = nonce;
 	r->kdc_options = asn1krb_flags_get(b->kdc_options);
 	/* S4U2Self asks for a ticket in another client's name; answering it
 	 * as an ordinary request would hand out the wrong ticket. */
@@ -165,33 +191,53 @@ check_request(struct tgs_req *r, struct kerr *e)
 }
 
 /*
- * FAST (RFC 6113 section 5.4): an armored TGS request carries PA-FX-FAST
- * with the real request inside, armored with the TGT's subkey.  Unwrapping
- * it (and answering with an armored reply) belongs here, before the
- * PA-TGS-REQ is read; until then PA-FX-FAST is ignored, as RFC 6113
- * section 5.4.2 allows a KDC that does not support FAST, and the outer
- * request is processed as an ordinary one.
+ * FAST (RFC 6113 sections 5.4.1.1 and 5.4.2): an armored TGS request
+ * keeps PA-TGS-REQ outside, its authenticator's checksum covering the
+ * outer body (checked by tgs_ap_verify), and carries the real request in
+ * PA-FX-FAST, armored with a key made from the TGT's session key and the
+ * authenticator's subkey (and from a device TGT, with explicit armor).
+ * The inner request then replaces the outer one, and the field checks
+ * run again on it; it must name the same realm.
  */
 static kerr_t
 tgs_fast(struct tgs_req *r, struct kerr *e)
 {
-	(void)r;
-	(void)e;
-	return 0;
-}
+	KRB5_TGS_REQ *inner = NULL;
+	const uint8_t *body;
+	size_t body_len;
+	kerr_t ret;
 
-/*
- * Authentication policies ([MS-KILE] 3.3.5.7: AllowedToAuthenticateTo of
- * the service's policy, evaluated against the client's TGT) apply here,
- * once the client is authenticated and the service known.  Not yet
- * enforced.
- */
-static kerr_t
-tgs_policy(struct tgs_req *r, struct kerr *e)
-{
-	(void)r;
-	(void)e;
-	return 0;
+	if (asn1krb_padata_find(r->req->padata, KRB5_PADATA_FX_FAST,
+	    NULL) == NULL)
+		return 0;
+	ret = fast_unwrap_tgs(r->realm, r->req, r->body_raw, r->body_len,
+	    r->now, r->has_subkey ? &r->subkey : NULL, &r->session, &r->fast,
+	    &inner, &body, &body_len, e);
+	if (ret)
+		return ret;
+	if (ASN1_STRING_cmp(inner->req_body->realm,
+	    r->req->req_body->realm) != 0) {
+		KRB5_TGS_REQ_free(inner);
+		return kerr_set(e, KDC_ERR_PREAUTH_FAILED,
+		    "FAST inner request names another realm");
+	}
+	KRB5_TGS_REQ_free(r->req);
+	r->req = inner;
+	r->body_raw = body;
+	r->body_len = body_len;
+	dispatch_log(r->h)->server = NULL;
+	free(r->realm_name);
+	free(r->server_name);
+	r->realm_name = r->server_name = NULL;
+	/* Armored errors echo the inner nonce. */
+	(void)asn1krb_uint32_get(inner->req_body->nonce, &r->nonce);
+	ret = check_request(r, e);
+	if (ret)
+		return ret;
+	/* Authorization data travels in the body that is processed. */
+	KRB5_AUTHDATA_free(r->req_authdata);
+	r->req_authdata = NULL;
+	return tgs_ap_read_authdata(r, e);
 }
 
 static void
@@ -235,7 +281,8 @@ spn_lookup_done(void *arg, const struct kerr *err, struct dir_account *acct)
 		    "no key for %s", acct->dn, r->key_principal);
 		goto fail;
 	}
-	dir_account_free(acct);
+	/* Kept for the authentication policy stage. */
+	r->svc_acct = acct;
 	issue(r);
 	return;
 fail:
@@ -302,22 +349,56 @@ find_service(struct tgs_req *r, int *parked, struct kerr *e)
 	return 0;
 }
 
+/* Policy first (asynchronous, tgs_policy.c), then the ticket. */
 static void
 issue(struct tgs_req *r)
 {
-	uint8_t *der = NULL;
-	size_t len = 0;
 	struct kerr e;
 	kerr_t ret;
 
 	kerr_clear(&e);
-	ret = tgs_policy(r, &e);
-	if (ret == 0)
-		ret = tgs_issue(r, &der, &len, &e);
+	dispatch_set_cancel(r->h, tgs_cancel, r);
+	ret = tgs_policy_start(r, &e);
+	if (ret)
+		tgs_finish_error(r, ret, e.msg);
+}
+
+void
+tgs_policy_done(struct tgs_req *r, kerr_t code, const char *reason)
+{
+	uint8_t *der = NULL, *wrapped = NULL;
+	size_t len = 0, wlen = 0, n;
+	const char *dev;
+	struct kerr e;
+	kerr_t ret;
+
+	dispatch_set_cancel(r->h, NULL, NULL);
+	if (code) {
+		tgs_finish_error(r, code, reason);
+		return;
+	}
+	kerr_clear(&e);
+	ret = tgs_issue(r, &der, &len, &e);
+	if (ret == 0 && r->fast != NULL) {
+		/* RFC 6113 section 5.4.3: KrbFastResponse with the finished
+		 * message; the reply key stays the TGS subkey. */
+		ret = fast_wrap_tgs_rep(r->fast, r->nonce, r->now, r->now_usec,
+		    der, len, &wrapped, &wlen, &e);
+		free(der);
+		der = wrapped;
+		len = wlen;
+	}
 	if (ret) {
+		free(der);
 		tgs_finish_error(r, ret, e.msg);
 		return;
 	}
+	dev = r->fast ? fast_device_name(r->fast) : NULL;
+	n = strlen(r->success_reason);
+	snprintf(r->success_reason + n, sizeof(r->success_reason) - n,
+	    "%s%s%s%s", tgs_policy_note(r->pol),
+	    r->fast ? "; FAST armor" : "", dev ? " from " : "",
+	    dev ? dev : "");
 	tgs_finish_ok(r, der, len);
 	free(der);
 }
@@ -361,9 +442,9 @@ tgs_handle(struct kdc_req_handle *h, const uint8_t *msg, size_t len,
 	}
 	ret = check_request(r, &e);
 	if (ret == 0)
-		ret = tgs_fast(r, &e);
-	if (ret == 0)
 		ret = tgs_ap_verify(r, &e);
+	if (ret == 0)
+		ret = tgs_fast(r, &e);
 	if (ret == 0)
 		ret = find_service(r, &parked, &e);
 	if (ret) {

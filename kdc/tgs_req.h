@@ -2,13 +2,14 @@
  * tgs_req.h - the TGS exchange pipeline (RFC 4120 section 3.3).
  *
  * One struct tgs_req per request, moved through named stages:
- *   decode -> check request -> FAST (RFC 6113; not yet: see tgs_fast())
- *   -> PA-TGS-REQ: the AP-REQ with our TGT (decrypt with the krbtgt key of
- *   its kvno, authenticator, checksum over the request body, subkey,
- *   replay cache) -> authentication policy (hook, see tgs_policy())
- *   -> service key (service_keytab, else a directory account holding the
- *   servicePrincipalName: asynchronous) -> times, flags, enctypes
- *   -> ticket and TGS-REP.
+ *   decode -> check request -> PA-TGS-REQ: the AP-REQ with our TGT
+ *   (decrypt with the krbtgt key of its kvno, authenticator, checksum over
+ *   the request body, subkey, replay cache) -> FAST (RFC 6113: the inner
+ *   request replaces the outer one) -> service key (service_keytab, else
+ *   a directory account holding the servicePrincipalName: asynchronous)
+ *   -> authentication policy of that account (tgs_policy.c:
+ *   asynchronous) -> times, flags, enctypes -> ticket and TGS-REP
+ *   (armored when the request was).
  * Every path ends in tgs_finish_ok() or tgs_finish_error(), which fill the
  * request's single log line and send the reply.
  */
@@ -32,6 +33,8 @@ struct svc_key;
 struct dir_account;
 struct dir_account_lookup;
 struct tgs_ctx;
+struct kdc_fast;
+struct tgs_policy;
 
 struct tgs_req {
 	struct tgs_ctx *ctx;
@@ -67,7 +70,15 @@ struct tgs_req {
 	char *account_dn;                 /* that account, for the log */
 	struct dir_account_lookup *lookup;
 
-	char success_reason[200];
+	/* FAST (RFC 6113 section 5.4.1.1, tgs_req.c). */
+	uint32_t nonce;                   /* of the request processed */
+	struct kdc_fast *fast;            /* armor state, when armored */
+
+	/* Authentication policy (tgs_policy.c). */
+	struct dir_account *svc_acct;     /* service account, when by SPN */
+	struct tgs_policy *pol;
+
+	char success_reason[320];
 };
 
 /*
@@ -81,6 +92,10 @@ void tgs_free(struct tgs_ctx *ctx);
 
 /* Stages (tgs_ap.c). */
 kerr_t tgs_ap_verify(struct tgs_req *r, struct kerr *e);
+/* (Re)read r->req's enc-authorization-data into r->req_authdata, once
+ * the subkey is known (tgs_ap_verify does; FAST again for the inner
+ * request). */
+kerr_t tgs_ap_read_authdata(struct tgs_req *r, struct kerr *e);
 
 /* Stages (tgs_issue.c). */
 kerr_t tgs_issue(struct tgs_req *r, uint8_t **der_out, size_t *len_out,

@@ -588,6 +588,8 @@ realm_free(struct realm_config *r)
 	free(r->pkinit_revocation_check);
 	free(r->pkinit_revocation_failure);
 	free(r->pkinit_ocsp_responder);
+	free(r->strong_certificate_binding);
+	free(r->netbios_name);
 	free(r);
 }
 

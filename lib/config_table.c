@@ -26,6 +26,8 @@ static int check_crl_file(const char *, char **, char *, size_t);
 static int check_rev_methods(const char *, char **, char *, size_t);
 static int check_rev_failure(const char *, char **, char *, size_t);
 static int check_http_url(const char *, char **, char *, size_t);
+static int check_binding(const char *, char **, char *, size_t);
+static int check_netbios(const char *, char **, char *, size_t);
 
 static const char *const level_words[] = { "err", "warning", "notice",
 	"info", "debug", NULL };
@@ -174,6 +176,29 @@ static const struct config_option options[] = {
 	{ "realms", "ldap_cache_ttl", CONFIG_DURATION, 0, "0", 0, 3600, NULL,
 	  "how long account lookups are reused (0: never)",
 	  RLM(ldap_cache_ttl), NULL },
+
+	/* Certificate-to-account mapping (KB5014754 strong binding). */
+	{ "realms", "strong_certificate_binding", CONFIG_STRING, 0, "full",
+	  0, 0, NULL, "none, compatibility or full enforcement of strong "
+	  "certificate mappings", RLM(strong_certificate_binding),
+	  check_binding },
+	{ "realms", "certificate_backdating_compensation", CONFIG_DURATION, 0,
+	  "0", 0, 100 * 365 * DAY, NULL, "how much older than its account a "
+	  "weakly mapped certificate may be in compatibility mode",
+	  RLM(certificate_backdating_compensation), NULL },
+	{ "realms", "pkinit_search_by_certificate", CONFIG_BOOL, 0, "false",
+	  0, 0, NULL, "find the account from the certificate, the client name "
+	  "being only a hint", RLM(pkinit_search_by_certificate), NULL },
+	{ "realms", "netbios_name", CONFIG_STRING, 0, NULL, 0, 0, NULL,
+	  "NetBIOS domain name accepted in DOMAIN\\user client names",
+	  RLM(netbios_name), check_netbios },
+	{ "realms", "pkinit_allow_rfc822_mapping", CONFIG_BOOL, 0, "false",
+	  0, 0, NULL, "an e-mail SAN equal to userPrincipalName binds when the "
+	  "certificate has no UPN SAN", RLM(pkinit_allow_rfc822_mapping),
+	  NULL },
+	{ "realms", "group_cache_lifetime", CONFIG_DURATION, 0, "300",
+	  0, DAY, NULL, "how long resolved group memberships are reused",
+	  RLM(group_cache_lifetime), NULL },
 };
 
 const struct config_option *
@@ -383,6 +408,31 @@ check_http_url(const char *in, char **out, char *err, size_t errlen)
 	if (strncasecmp(in, "http://", 7) != 0 || in[7] == '\0' ||
 	    strlen(in) >= 2048) {
 		snprintf(err, errlen, "'%s' is not an http:// URL", in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+static int
+check_binding(const char *in, char **out, char *err, size_t errlen)
+{
+	if (strcasecmp(in, "none") != 0 && strcasecmp(in, "compatibility") != 0
+	    && strcasecmp(in, "full") != 0) {
+		snprintf(err, errlen, "'%s' is not none, compatibility or full",
+		    in);
+		return -1;
+	}
+	return dup_out(in, out, err, errlen);
+}
+
+static int
+check_netbios(const char *in, char **out, char *err, size_t errlen)
+{
+	size_t n = strlen(in);
+
+	/* NetBIOS names are at most 15 characters and never hold '\\'. */
+	if (n == 0 || n > 15 || strpbrk(in, "\\/@ ") != NULL) {
+		snprintf(err, errlen, "'%s' is not a NetBIOS domain name", in);
 		return -1;
 	}
 	return dup_out(in, out, err, errlen);

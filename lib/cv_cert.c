@@ -408,6 +408,11 @@ cv_cert_sans(const struct cv_cert *c, enum cv_san_kind kind,
 				continue;
 			str = gn->d.rfc822Name;
 			break;
+		case CV_SAN_URI:
+			if (gn->type != GEN_URI)
+				continue;
+			str = gn->d.uniformResourceIdentifier;
+			break;
 		}
 		if (str == NULL)
 			continue;
@@ -429,6 +434,90 @@ cleanup:
 	OPENSSL_free(der);
 	GENERAL_NAMES_free(gens);
 	cv_blobs_free(b);
+	return ret;
+}
+
+#define OID_SID_EXT "1.3.6.1.4.1.311.25.2"
+#define OID_SID_NAME "1.3.6.1.4.1.311.25.2.1"
+
+/* "S-1-" followed by digits and dashes, as a SID string is written. */
+static int
+sid_text_ok(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	if (n < 5 || n > 184 || memcmp(p, "S-1-", 4) != 0)
+		return 0;
+	for (i = 4; i < n; i++) {
+		if ((p[i] < '0' || p[i] > '9') && p[i] != '-')
+			return 0;
+	}
+	return p[n - 1] != '-';
+}
+
+kerr_t
+cv_cert_sid_ext(const struct cv_cert *c, char **sid_out, struct kerr *e)
+{
+	const X509_EXTENSION *ext = NULL;
+	const ASN1_OCTET_STRING *os;
+	GENERAL_NAMES *gens = NULL;
+	const GENERAL_NAME *gn;
+	const ASN1_TYPE *v;
+	const unsigned char *p;
+	ASN1_OBJECT *oid;
+	char *sid;
+	int idx;
+	kerr_t ret = KDC_ERR_INVALID_CERTIFICATE;
+
+	oid = OBJ_txt2obj(OID_SID_EXT, 1);
+	if (oid == NULL)
+		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	idx = X509_get_ext_by_OBJ(c->x, oid, -1);
+	if (idx >= 0 && X509_get_ext_by_OBJ(c->x, oid, idx) >= 0) {
+		ASN1_OBJECT_free(oid);
+		return kerr_set(e, ret, "certificate '%s': repeated SID "
+		    "extension", c->subject);
+	}
+	ASN1_OBJECT_free(oid);
+	if (idx < 0) {
+		*sid_out = NULL;         /* absent: not an error */
+		return 0;
+	}
+	ext = X509_get_ext(c->x, idx);
+	os = X509_EXTENSION_get_data((X509_EXTENSION *)ext);
+	p = os->data;
+	gens = d2i_GENERAL_NAMES(NULL, &p, os->length);
+	if (gens == NULL || p != os->data + os->length ||
+	    sk_GENERAL_NAME_num(gens) != 1) {
+		kerr_set(e, ret, "certificate '%s': SID extension is not one "
+		    "GeneralName", c->subject);
+		goto cleanup;
+	}
+	gn = sk_GENERAL_NAME_value(gens, 0);
+	if (gn->type != GEN_OTHERNAME ||
+	    !other_name_is(gn->d.otherName, OID_SID_NAME)) {
+		kerr_set(e, ret, "certificate '%s': SID extension does not hold "
+		    "an otherName %s", c->subject, OID_SID_NAME);
+		goto cleanup;
+	}
+	v = gn->d.otherName->value;
+	if (v == NULL || v->type != V_ASN1_OCTET_STRING ||
+	    !sid_text_ok(v->value.octet_string->data,
+	    (size_t)v->value.octet_string->length)) {
+		kerr_set(e, ret, "certificate '%s': SID extension value is not "
+		    "a SID string", c->subject);
+		goto cleanup;
+	}
+	sid = strndup((const char *)v->value.octet_string->data,
+	    (size_t)v->value.octet_string->length);
+	if (sid == NULL) {
+		ret = kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+		goto cleanup;
+	}
+	*sid_out = sid;
+	ret = 0;
+cleanup:
+	GENERAL_NAMES_free(gens);
 	return ret;
 }
 

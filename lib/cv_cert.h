@@ -61,6 +61,7 @@ enum cv_san_kind {
 	                         * DER KRB5PrincipalName */
 	CV_SAN_DNS,             /* dNSName */
 	CV_SAN_EMAIL,           /* rfc822Name */
+	CV_SAN_URI,             /* uniformResourceIdentifier */
 };
 
 /*
@@ -71,6 +72,17 @@ enum cv_san_kind {
  */
 kerr_t cv_cert_sans(const struct cv_cert *c, enum cv_san_kind kind,
     struct cv_blobs **out, struct kerr *e);
+
+/*
+ * The SID security extension of AD certificate authorities ([MS-WCCE]
+ * 2.2.2.7.7.4, OID 1.3.6.1.4.1.311.25.2): GeneralNames holding exactly one
+ * otherName 1.3.6.1.4.1.311.25.2.1 whose OCTET STRING is the SID in text
+ * ("S-1-5-21-...").  On success *sid_out is a new string, or NULL when
+ * the extension is absent; a malformed extension is
+ * KDC_ERR_INVALID_CERTIFICATE (and *sid_out is left alone).
+ */
+kerr_t cv_cert_sid_ext(const struct cv_cert *c, char **sid_out,
+    struct kerr *e);
 
 /* A list of certificates (the intermediates a client sent, a chain). */
 struct cv_certs;

@@ -82,6 +82,14 @@ struct realm_config {
 	/* Performance: account lookup cache. */
 	int ldap_cache_ttl;          /* seconds, default 0 (no cache) */
 
+	/* Certificate-to-account mapping (#6). */
+	char *strong_certificate_binding;    /* none | compatibility | full */
+	int64_t certificate_backdating_compensation;  /* seconds, default 0 */
+	int pkinit_search_by_certificate;    /* bool, default false */
+	char *netbios_name;                  /* DOMAIN of DOMAIN\user hints */
+	int pkinit_allow_rfc822_mapping;     /* bool, default false */
+	int64_t group_cache_lifetime;        /* seconds, default 300 */
+
 	const char *file;            /* where the realm block starts */
 	int line;
 	struct realm_config *next;

@@ -22,6 +22,15 @@
 #   rogue-ca.{crt,key}      a separate, untrusted CA
 #   rogue.{crt,key}         alice's UPN, issued by rogue-ca
 #   kdc-ec.{crt,key}        like kdc.crt with an ECDSA P-256 key
+#   (alice's certificates carry the SID extension of her objectSid)
+# Certificate mapping (test_mapping.sh):
+#   twin.{crt,key}          no UPN; mapped to two accounts
+#   state.{crt,key}         no UPN; mapped to disabled/locked/expired ones
+#   eve.{crt,key}           UPN eve@corp.example (not the realm), SID -2005
+#   sid-ok/sid-bad/sid-url  UPN sidu@example.test with SID extension
+#                           -2001 (matching), -2999 (mismatching), SAN URL
+#   old.{crt,key}           no UPN, notBefore 2020-01-01 (backdating)
+#   ws1.{crt,key}           computer: dNSName ws1.example.test, SID -1109
 #
 # Revocation and NTAuth (section at the end):
 #   revoked.{crt,key}       alice's UPN, issued by ca, revoked in ca's CRL
@@ -120,6 +129,16 @@ princ2 = GENSTR:$realm
 [alice]
 $user
 subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test,email:alice@example.test
+# SID security extension, as an AD CA adds it (KB5014754): alice's objectSid
+# in conf/sample.ldif, so her logon is strongly bound.
+1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:alice_sid
+
+[alice_sid]
+on = IMP:0,SEQUENCE:alice_sid_on
+
+[alice_sid_on]
+oid = OID:1.3.6.1.4.1.311.25.2.1
+val = EXP:0,OCTETSTRING:S-1-5-21-1111111111-2222222222-3333333333-1104
 
 [bob]
 $user
@@ -213,6 +232,65 @@ issue rogue rogue-ca "/O=Rogue/CN=alice" alice
 #   kdc-ec.{crt,key}        ECDSA P-256 KDC key, same extensions as kdc.crt
 ec_key kdc-ec
 issue kdc-ec ca "$subj_base/O=PKINIT Test/CN=kdc.example.test" kdc
+# --- certificate mapping (test_mapping.sh) ---
+sidbase=S-1-5-21-1111111111-2222222222-3333333333
+sid_section() {
+	printf '[%s]\n$user\n%s\n1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:%s_s\n' \
+	    "$1" "$2" "$1"
+	printf '[%s_s]\non = IMP:0,SEQUENCE:%s_o\n[%s_o]\n' "$1" "$1" "$1"
+	printf 'oid = OID:1.3.6.1.4.1.311.25.2.1\nval = EXP:0,OCTETSTRING:%s\n' "$3"
+}
+{
+	printf '[nameless]\n%s\n' "$user"
+	sid_section eve 'subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:eve@corp.example' "$sidbase-2005"
+	sid_section sidok 'subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:sidu@example.test' "$sidbase-2001"
+	sid_section sidbad 'subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:sidu@example.test' "$sidbase-2999"
+	sid_section ws1 'subjectAltName = DNS:ws1.example.test' "$sidbase-1109"
+	printf '[sidurl]\n%s\nsubjectAltName = @sidurl_san\n[sidurl_san]\n' "$user"
+	printf 'otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:sidu@example.test\n'
+	printf 'URI.1 = tag:microsoft.com,2022-09-14:sid:%s-2001\n' "$sidbase"
+} | eval "cat <<EOT
+$(cat)
+EOT" >> ext.cnf
+for n in twin state; do
+	rsa_key $n
+	issue $n ca "$subj_base/OU=Users/CN=$n" nameless
+done
+rsa_key ws1
+issue ws1 ca "$subj_base/OU=Computers/CN=ws1.example.test" ws1
+rsa_key eve
+issue eve ca "$subj_base/OU=Users/CN=eve" eve
+for n in sid-ok sid-bad sid-url; do
+	rsa_key $n
+	issue $n ca "$subj_base/OU=Users/CN=sidu" "$(echo $n | tr -d -)"
+done
+# A certificate issued before its account existed: openssl ca sets the
+# start date (x509 -req cannot).
+rsa_key old
+mkdir -p cadb
+: > cadb/index.txt
+serial | sed 's/^0x//' > cadb/serial
+cat > cadb/ca.cnf <<CNF
+[ca]
+default_ca = d
+[d]
+database = cadb/index.txt
+new_certs_dir = cadb
+serial = cadb/serial
+default_md = sha256
+policy = p
+unique_subject = no
+[p]
+domainComponent = optional
+organizationalUnitName = optional
+commonName = supplied
+CNF
+openssl req -new -key old.key -subj "$subj_base/OU=Users/CN=old" -out old.csr
+openssl ca -batch -notext -config cadb/ca.cnf -cert ca.crt -keyfile ca.key \
+    -in old.csr -out old.crt -preserveDN \
+    -startdate 20200101000000Z -enddate 20350101000000Z \
+    -extfile ext.cnf -extensions nameless 2>/dev/null
+rm -f old.csr
 
 cp root.crt anchors.pem
 cp ca.crt pool.pem
@@ -226,6 +304,7 @@ openssl pkcs12 -export -inkey alice.key -in alice.crt -certfile ca.crt \
 openssl verify -CAfile anchors.pem -untrusted pool.pem \
     kdc.crt alice.crt alice-ec.crt bob.crt server.crt carol.crt kuenc.crt \
     kdc-ec.crt \
+    twin.crt state.crt eve.crt ws1.crt sid-ok.crt sid-bad.crt sid-url.crt old.crt \
     >/dev/null
 if openssl verify -CAfile anchors.pem -untrusted pool.pem rogue.crt \
     >/dev/null 2>&1; then
@@ -246,6 +325,7 @@ cat >> ext.cnf <<CNF
 [revoked]
 $user
 subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:alice_sid
 
 [slow]
 basicConstraints = CA:FALSE
@@ -255,6 +335,7 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 authorityInfoAccess = OCSP;URI:$hang
 subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:alice_sid
 
 [ocsp_signer]
 basicConstraints = CA:FALSE
@@ -271,6 +352,7 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 $crl2
 subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:alice_sid
 CNF
 
 rsa_key revoked

@@ -1,5 +1,6 @@
-/* check_fast.c - FAST armor for AS-REQs (RFC 6113): armored requests are
- * built here as a client would, then unwrapped, answered and checked. */
+/* check_fast.c - FAST armor for AS-REQs and TGS-REQs (RFC 6113): armored
+ * requests are built here as a client would, then unwrapped, answered and
+ * checked. */
 #include "config.h"
 
 #include <check.h>
@@ -551,6 +552,240 @@ START_TEST(test_enc_padata)
 }
 END_TEST
 
+/* ---- TGS-REQs (RFC 6113 section 5.4.1.1) ----------------------------- */
+
+enum tgs_mode { T_IMPLICIT, T_EXPLICIT, T_BODY_CKSUM, T_NO_SUBKEY,
+	T_NO_PA_TGS };
+
+static const uint8_t pa_tgs_bytes[] = "the PA-TGS-REQ AP-REQ as sent";
+
+struct tgs_armored {
+	struct armored a;               /* outer, bodies, armor key */
+	struct kc_key session;          /* of the TGT in PA-TGS-REQ */
+	struct kc_key subkey;           /* of its authenticator */
+};
+
+static void
+tgs_armored_free(struct tgs_armored *t)
+{
+	armored_free(&t->a);
+	kc_key_clear(&t->session);
+	kc_key_clear(&t->subkey);
+}
+
+/* An armored TGS-REQ as MIT kvno sends it: PA-TGS-REQ outside, the armor
+ * key from the TGT session key and the subkey (and explicit armor). */
+static void
+build_tgs(enum tgs_mode m, struct tgs_armored *t)
+{
+	KRB5_FAST_REQ *fr = KRB5_FAST_REQ_new();
+	KRB5_PA_FX_FAST_REQUEST *fx = KRB5_PA_FX_FAST_REQUEST_new();
+	KRB5_FAST_ARMORED_REQ *ar = KRB5_FAST_ARMORED_REQ_new();
+	struct armored *a = &t->a;
+	unsigned char ck[KC_MAX_CKSUM_LEN];
+	struct kc_key explicit_key;
+	uint8_t *der = NULL;
+	size_t len = 0, cklen = 0;
+
+	memset(t, 0, sizeof(*t));
+	ck_assert_int_eq(kc_key_random(18, &t->session, NULL), 0);
+	ck_assert_int_eq(kc_key_random(18, &t->subkey, NULL), 0);
+	ck_assert_int_eq(asn1krb_flags_set(fr->fast_options, 0), 0);
+	KRB5_KDC_REQ_BODY_free(fr->req_body);
+	fr->req_body = body();
+	ck_assert_int_eq(ASN1KRB_ENCODE(KRB5_KDC_REQ_BODY, fr->req_body,
+	    &a->inner_body, &a->inner_body_len, NULL), 0);
+	a->outer = KRB5_TGS_REQ_new();
+	a->outer->pvno = 5;
+	a->outer->msg_type = 12;
+	KRB5_KDC_REQ_BODY_free(a->outer->req_body);
+	a->outer->req_body = body();
+	ck_assert_int_eq(ASN1KRB_ENCODE(KRB5_KDC_REQ_BODY, a->outer->req_body,
+	    &a->outer_body, &a->outer_body_len, NULL), 0);
+	if (m != T_NO_PA_TGS)
+		ck_assert_int_eq(asn1krb_padata_add(&a->outer->padata,
+		    KRB5_PADATA_TGS_REQ, pa_tgs_bytes, sizeof(pa_tgs_bytes)),
+		    0);
+	if (m == T_EXPLICIT) {
+		ar->armor = armor(M_NONE, &explicit_key);
+		ck_assert_int_eq(kc_cf2(&explicit_key, "explicitarmor",
+		    &t->subkey, "tgsarmor", &a->armor_key, NULL), 0);
+		kc_key_clear(&explicit_key);
+	} else
+		ck_assert_int_eq(kc_cf2(&t->subkey, "subkeyarmor",
+		    &t->session, "ticketarmor", &a->armor_key, NULL), 0);
+	/* 5.4.2: the checksum covers the AP-REQ of PA-TGS-REQ. */
+	if (m == T_BODY_CKSUM)
+		ck_assert_int_eq(kc_checksum(&a->armor_key, 50, 0,
+		    a->outer_body, a->outer_body_len, ck, &cklen, NULL), 0);
+	else
+		ck_assert_int_eq(kc_checksum(&a->armor_key, 50, 0,
+		    pa_tgs_bytes, sizeof(pa_tgs_bytes), ck, &cklen, NULL), 0);
+	ar->req_checksum->cksumtype = kc_checksum_type_for_enctype(18);
+	ck_assert_int_eq(asn1krb_octets_set(&ar->req_checksum->checksum, ck,
+	    cklen), 0);
+	ck_assert_int_eq(ASN1KRB_ENCODE(KRB5_FAST_REQ, fr, &der, &len, NULL),
+	    0);
+	set_encdata(ar->enc_fast_req, &a->armor_key, 51, der, len, 0);
+	free(der);
+	der = NULL;
+	fx->type = KRB5_FAST_CHOICE_ARMORED_DATA;
+	fx->value.armored_data = ar;
+	ck_assert_int_eq(ASN1KRB_ENCODE(KRB5_PA_FX_FAST_REQUEST, fx, &der,
+	    &len, NULL), 0);
+	ck_assert_int_eq(asn1krb_padata_add(&a->outer->padata,
+	    KRB5_PADATA_FX_FAST, der, len), 0);
+	free(der);
+	KRB5_PA_FX_FAST_REQUEST_free(fx);
+	KRB5_FAST_REQ_free(fr);
+}
+
+static kerr_t
+unwrap_tgs(struct tgs_armored *t, int with_subkey, struct kdc_fast **f,
+    KRB5_TGS_REQ **inner, struct kerr *e)
+{
+	const uint8_t *b = NULL;
+	size_t blen = 0;
+	kerr_t ret;
+
+	ret = fast_unwrap_tgs(&realm, t->a.outer, t->a.outer_body,
+	    t->a.outer_body_len, T0, with_subkey ? &t->subkey : NULL,
+	    &t->session, f, inner, &b, &blen, e);
+	if (ret == 0) {
+		ck_assert_uint_eq(blen, t->a.inner_body_len);
+		ck_assert_mem_eq(b, t->a.inner_body, blen);
+	}
+	return ret;
+}
+
+START_TEST(test_tgs_implicit_armor)
+{
+	struct tgs_armored t;
+	struct kdc_fast *f = NULL;
+	KRB5_TGS_REQ *inner = NULL;
+	struct kerr e;
+
+	build_tgs(T_IMPLICIT, &t);
+	ck_assert_msg(unwrap_tgs(&t, 1, &f, &inner, &e) == 0, "%s", e.msg);
+	ck_assert_ptr_nonnull(f);
+	/* No explicit armor: no device. */
+	ck_assert_ptr_null(fast_device_name(f));
+	ck_assert_ptr_null(fast_device_princ(f));
+	ck_assert_int_eq(inner->msg_type, 12);
+	KRB5_TGS_REQ_free(inner);
+	fast_free(f);
+	tgs_armored_free(&t);
+}
+END_TEST
+
+START_TEST(test_tgs_explicit_armor)
+{
+	struct tgs_armored t;
+	struct kdc_fast *f = NULL;
+	KRB5_TGS_REQ *inner = NULL;
+	struct kerr e;
+
+	build_tgs(T_EXPLICIT, &t);
+	ck_assert_msg(unwrap_tgs(&t, 1, &f, &inner, &e) == 0, "%s", e.msg);
+	/* Compound identity: the armor TGT's client is the device. */
+	ck_assert_str_eq(fast_device_name(f), "ws1$@EXAMPLE.TEST");
+	KRB5_TGS_REQ_free(inner);
+	fast_free(f);
+	tgs_armored_free(&t);
+}
+END_TEST
+
+static const struct {
+	enum tgs_mode m;
+	int with_subkey;
+} tgs_refusals[] = {
+	{ T_BODY_CKSUM, 1 },    /* checksum over the body, not the AP-REQ */
+	{ T_IMPLICIT, 0 },      /* no authenticator subkey */
+	{ T_NO_PA_TGS, 1 },     /* nothing the checksum could cover */
+};
+
+START_TEST(test_tgs_refused)
+{
+	struct tgs_armored t;
+	struct kdc_fast *f = NULL;
+	KRB5_TGS_REQ *inner = NULL;
+	struct kerr e;
+
+	build_tgs(tgs_refusals[_i].m, &t);
+	ck_assert_int_eq(unwrap_tgs(&t, tgs_refusals[_i].with_subkey, &f,
+	    &inner, &e), KDC_ERR_PREAUTH_FAILED);
+	ck_assert_ptr_null(f);
+	ck_assert_ptr_null(inner);
+	tgs_armored_free(&t);
+}
+END_TEST
+
+START_TEST(test_wrap_tgs_reply)
+{
+	struct tgs_armored t;
+	struct kdc_fast *f = NULL;
+	KRB5_TGS_REQ *inner = NULL;
+	KRB5_PRINCNAME *cname = pn("alice", NULL);
+	KRB5_KDC_REP *rep = NULL;
+	KRB5_FAST_RESPONSE *resp;
+	struct as_issue_params ip;
+	struct as_issued done;
+	struct kc_key reply;
+	uint8_t *der = NULL, *tgsder = NULL, *wrapped = NULL, *tkt = NULL;
+	size_t len = 0, tgslen = 0, wlen = 0, tktlen = 0;
+	struct kerr e;
+
+	build_tgs(T_IMPLICIT, &t);
+	ck_assert_int_eq(unwrap_tgs(&t, 1, &f, &inner, &e), 0);
+	/* A KDC-REP from the AS issuer, re-tagged as a TGS-REP. */
+	ck_assert_int_eq(kc_key_random(18, &reply, NULL), 0);
+	memset(&ip, 0, sizeof(ip));
+	ip.realm = &realm;
+	ip.body = inner->req_body;
+	ip.cname = cname;
+	ip.crealm = "EXAMPLE.TEST";
+	ip.session_enctype = 18;
+	ip.reply_key = &reply;
+	ip.now = T0;
+	ck_assert_msg(as_issue(&ip, &der, &len, &done, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(ASN1KRB_DECODE(KRB5_AS_REP, der, len, &rep, NULL), 0);
+	rep->msg_type = 13;
+	ck_assert_int_eq(ASN1KRB_ENCODE(KRB5_TGS_REP, rep, &tgsder, &tgslen,
+	    NULL), 0);
+	KRB5_KDC_REP_free(rep);
+	rep = NULL;
+	ck_assert_msg(fast_wrap_tgs_rep(f, NONCE, T0, 5, tgsder, tgslen,
+	    &wrapped, &wlen, &e) == 0, "%s", e.msg);
+	/* Still a TGS-REP, PA-FX-FAST its only padata. */
+	ck_assert_int_eq(ASN1KRB_DECODE(KRB5_TGS_REP, wrapped, wlen, &rep,
+	    NULL), 0);
+	ck_assert_int_eq(sk_KRB5_PADATA_num(rep->padata), 1);
+	resp = open_response(rep->padata, &t.a.armor_key);
+	/* The reply key stays the subkey: no strengthen key. */
+	ck_assert_ptr_null(resp->strengthen_key);
+	ck_assert_ptr_nonnull(resp->finished);
+	ck_assert_int_eq(ASN1KRB_ENCODE(KRB5_TICKET, rep->ticket, &tkt,
+	    &tktlen, NULL), 0);
+	ck_assert_int_eq(kc_checksum_verify(&t.a.armor_key, 53,
+	    resp->finished->ticket_checksum->cksumtype, tkt, tktlen,
+	    ASN1_STRING_get0_data(resp->finished->ticket_checksum->checksum),
+	    (size_t)ASN1_STRING_length(
+	    resp->finished->ticket_checksum->checksum), NULL), 0);
+	ck_assert(asn1krb_princ_eq(resp->finished->cname, cname));
+	KRB5_FAST_RESPONSE_free(resp);
+	KRB5_KDC_REP_free(rep);
+	KRB5_PRINCNAME_free(cname);
+	KRB5_TGS_REQ_free(inner);
+	free(der);
+	free(tgsder);
+	free(wrapped);
+	free(tkt);
+	kc_key_clear(&reply);
+	fast_free(f);
+	tgs_armored_free(&t);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -568,6 +803,11 @@ main(void)
 	tcase_add_test(tc, test_wrap_reply_hidden_names);
 	tcase_add_test(tc, test_wrap_error);
 	tcase_add_test(tc, test_enc_padata);
+	tcase_add_test(tc, test_tgs_implicit_armor);
+	tcase_add_test(tc, test_tgs_explicit_armor);
+	tcase_add_loop_test(tc, test_tgs_refused, 0,
+	    sizeof(tgs_refusals) / sizeof(tgs_refusals[0]));
+	tcase_add_test(tc, test_wrap_tgs_reply);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

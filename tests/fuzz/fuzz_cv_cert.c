@@ -3,7 +3,8 @@
  * the names and numbers logged, the subjectAltNames account mapping uses
  * (id-pkinit-san, RFC 4556 section 3.2.2; the Microsoft UPN; DNS; email)
  * and the key purpose check.  An id-pkinit-san value is decoded further as
- * KRB5PrincipalName, as the mapping does.
+ * KRB5PrincipalName, as the mapping does, and every altSecurityIdentities
+ * value written for the certificate must parse and match it again.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 
 #include "asn1_pkinit.h"
 #include "cv_chain.h"
+#include "map_altsecid.h"
 #include "asn1_checks.h"
 
 static void
@@ -45,6 +47,38 @@ sans(const struct cv_cert *c, enum cv_san_kind kind)
 	cv_blobs_free(b);
 }
 
+/* Every altSecurityIdentities value written for the certificate must
+ * parse and map back to it. */
+static void
+altsecids(const struct cv_cert *c)
+{
+	struct map_altsecid *m;
+	struct map_cert *mc = NULL;
+	enum map_form forms[16];
+	char *v[16];
+	struct kerr e;
+	int i, n;
+
+	if (map_cert_new(c, &mc, &e) != 0) {
+		FUZZ_ASSERT_MSG(&e);
+		return;
+	}
+	n = map_altsecid_all(mc, v, forms, 16);
+	for (i = 0; i < n; i++) {
+		FUZZ_ASSERT(map_form_name(forms[i]) != NULL);
+		m = NULL;
+		if (map_altsecid_parse(v[i], &m, &e) != 0) {
+			fprintf(stderr, "our value \"%s\" does not parse: %s\n",
+			    v[i], e.msg);
+			abort();
+		}
+		FUZZ_ASSERT(map_altsecid_match(m, mc) == 1);
+		map_altsecid_free(m);
+		free(v[i]);
+	}
+	map_cert_free(mc);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -74,6 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sans(c, CV_SAN_DNS);
 	sans(c, CV_SAN_EMAIL);
 	(void)cv_check_client_usage(c, &e);
+	altsecids(c);
 	cv_cert_free(c);
 	ERR_clear_error();
 	return 0;

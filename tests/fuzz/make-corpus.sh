@@ -90,7 +90,7 @@ padata() {
 
 rm -rf "$out"
 for t in asn1_kdc_req asn1_misc pkinit_asn1 pk_cms cv_cert config keytab \
-    kcrypto fresh pk_req tcp_frame dir_entry sd; do
+    kcrypto fresh pk_req tcp_frame dir_entry sd altsecid; do
 	mkdir -p "$out/fuzz_$t"
 done
 kdcreq=$out/fuzz_asn1_kdc_req
@@ -345,8 +345,11 @@ sdd=$out/fuzz_sd
 printf 'O:SYG:SYD:(A;;CR;;;WD)' >"$sdd/sddl-everyone"
 printf 'O:SYG:SYD:(XA;OICI;CR;;;WD;(Member_of {SID(AU)}))' \
     >"$sdd/sddl-member-of"
-printf '%s' 'O:SYG:SYD:(XA;OICI;CR;;;WD;((@USER.ad://ext/AuthenticationSilo == "Silo") && (Device_Member_of_any {SID(DD), SID(S-1-5-21-1-2-3-515)})))' \
-    >"$sdd/sddl-silo"
+{
+	printf '%s' 'O:SYG:SYD:(XA;OICI;CR;;;WD;'
+	printf '%s' '((@USER.ad://ext/AuthenticationSilo == "Silo") && '
+	printf '%s' '(Device_Member_of_any {SID(DD), SID(S-1-5-21-1-2-3-515)})))'
+} >"$sdd/sddl-silo"
 printf 'D:P(D;;CR;;;DA)(A;;GA;;;S-1-5-21-1-2-3-1104)S:(AU;SA;CR;;;WD)' \
     >"$sdd/sddl-deny-audit"
 hex 01000480000000000000000000000000140000000200 >"$sdd/binary-everyone"
@@ -361,6 +364,23 @@ printf '(' >"$sdd/regress-cond-short"
 printf 'x' >"$sdd/regress-sddl-short"
 # ... and a membership operator compared "SID" past the end of the text.
 printf 'O:SYG:YD:&& (Device_Member_of S' >"$sdd/regress-member-of-short"
+
+# ---- altSecurityIdentities ([MS-PKCA] 3.1.5.2.1.3) -------------------------
+
+as=$out/fuzz_altsecid
+{
+	printf 'X509:<I>DC=test,DC=example,CN=Example Issuing CA'
+	printf '<S>DC=test,DC=example,CN=Users,CN=alice'
+} >"$as/issuer-subject"
+printf 'X509:<I>DC=test,DC=example,CN=Example Issuing CA<SR>0A1B2C3D4E5F' \
+    >"$as/issuer-serial"
+printf 'X509:<SKI>3f2a0b9c8d7e6f5a4b3c2d1e0f1a2b3c4d5e6f70' >"$as/ski"
+printf 'X509:<SHA1-PUKEY>0123456789abcdef0123456789abcdef01234567' \
+    >"$as/sha1"
+printf 'X509:<RFC822>alice@example.test' >"$as/rfc822"
+printf 'X509:<I>CN=CA\\,Inc.,O=Ex\\+ample<SID>S-1-5-21-1-2-3-1104' \
+    >"$as/issuer-sid"
+printf 'Kerberos:alice@EXAMPLE.TEST' >"$as/kerberos"
 
 # ---- kdc.conf and keytabs ------------------------------------------------
 

@@ -348,7 +348,8 @@ printf 'O:SYG:SYD:(XA;OICI;CR;;;WD;(Member_of {SID(AU)}))' \
 {
 	printf '%s' 'O:SYG:SYD:(XA;OICI;CR;;;WD;'
 	printf '%s' '((@USER.ad://ext/AuthenticationSilo == "Silo") && '
-	printf '%s' '(Device_Member_of_any {SID(DD), SID(S-1-5-21-1-2-3-515)})))'
+	printf '%s' '(Device_Member_of_any {SID(DD), '
+	printf '%s' 'SID(S-1-5-21-1-2-3-515)})))'
 } >"$sdd/sddl-silo"
 printf 'D:P(D;;CR;;;DA)(A;;GA;;;S-1-5-21-1-2-3-1104)S:(AU;SA;CR;;;WD)' \
     >"$sdd/sddl-deny-audit"

@@ -86,7 +86,11 @@ fresh_token_check(const struct tgs_keys *keys, const uint8_t *token,
 	    token[0] != FRESH_VERSION)
 		return kerr_set(e, KDC_ERR_PREAUTH_EXPIRED,
 		    "freshness token is not one of ours (length %zu)", len);
-	k = tgs_keys_find(keys, get32(token + 1), (int32_t)get32(token + 5));
+	/* kvno 0 would mean "newest" to tgs_keys_find(): tokens name the
+	 * exact key that made them, so refuse it rather than accept a
+	 * rewritten header. */
+	k = get32(token + 1) == 0 ? NULL :
+	    tgs_keys_find(keys, get32(token + 1), (int32_t)get32(token + 5));
 	if (k == NULL)
 		return kerr_set(e, KDC_ERR_PREAUTH_EXPIRED,
 		    "freshness token made with krbtgt kvno %u enctype %d, "

@@ -142,8 +142,12 @@ cb_utf16(struct cbuf *cb, const char *s, size_t n)
 static kerr_t
 cerr(struct sd_lex *lx, const char *what)
 {
+	size_t left = (size_t)(lx->end - lx->p);
+
+	/* The text is bounded by end, not NUL-terminated. */
 	return kerr_set(lx->e, KRB_ERR_GENERIC,
-	    "conditional expression: %s at \"%.24s\"", what, lx->p);
+	    "conditional expression: %s at \"%.*s\"", what,
+	    (int)(left < 24 ? left : 24), lx->p);
 }
 
 /* An identifier-like word: letters, digits, underscore. */
@@ -403,8 +407,9 @@ cond_primary(struct sd_lex *lx, struct cbuf *cb, int depth)
 			continue;
 		lx->p += n;
 		sd_lex_skip_ws(lx);
-		if (lx->p >= lx->end ||
-		    (*lx->p != '{' && strncasecmp(lx->p, "SID", 3) != 0))
+		if (lx->p >= lx->end || (*lx->p != '{' &&
+		    ((size_t)(lx->end - lx->p) < 3 ||
+		    strncasecmp(lx->p, "SID", 3) != 0)))
 			return cerr(lx, "membership needs SID(...) or {...}");
 		rc = cond_literal(lx, cb, 1);
 		if (rc != 0)

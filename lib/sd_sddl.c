@@ -364,7 +364,9 @@ sd_from_sddl(const char *text, size_t len, const struct sid *domain,
 
 		if (lx.end - lx.p < 2 || lx.p[1] != ':') {
 			rc = kerr_set(e, KRB_ERR_GENERIC,
-			    "SDDL: expected a section at \"%.16s\"", lx.p);
+			    "SDDL: expected a section at \"%.*s\"",
+			    (int)(lx.end - lx.p < 16 ? lx.end - lx.p : 16),
+			    lx.p);
 			goto cleanup;
 		}
 		sect = (char)toupper((unsigned char)lx.p[0]);

@@ -91,8 +91,8 @@ END_TEST
 
 START_TEST(test_token_forged)
 {
-	uint8_t *tok = NULL;
-	size_t len = 0, i;
+	uint8_t *tok = NULL, *tok2 = NULL;
+	size_t len = 0, len2 = 0, i;
 	struct kerr e;
 
 	ck_assert_int_eq(fresh_token_make(keys, 1700000000, 0, &tok, &len, &e), 0);
@@ -102,6 +102,14 @@ START_TEST(test_token_forged)
 		    300, &e), KDC_ERR_PREAUTH_EXPIRED);
 		tok[i] ^= 0x40;
 	}
+	/* A header rewritten to kvno 0 ("newest") is not accepted either. */
+	memset(tok + 1, 0, 4);
+	ck_assert_int_eq(fresh_token_check(keys, tok, len, 1700000000, 300, &e),
+	    KDC_ERR_PREAUTH_EXPIRED);
+	ck_assert_int_eq(fresh_token_make(keys, 1700000000, 0, &tok2, &len2,
+	    &e), 0);
+	memcpy(tok, tok2, len2);
+	free(tok2);
 	for (i = 0; i < len; i++)
 		ck_assert_int_eq(fresh_token_check(keys, tok, i, 1700000000,
 		    300, &e), KDC_ERR_PREAUTH_EXPIRED);

@@ -43,6 +43,8 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
 failed=0
+n_ok=0
+n_bad=0
 for t in "$@"; do
 	exe=$build/bin/$t
 	if [ ! -x "$exe" ]; then
@@ -69,9 +71,11 @@ for t in "$@"; do
 		    "$t" "${execs:-?}" "$secs" "$seeds" \
 		    "$(ls "$work/$t/corpus" | wc -l)"
 		echo "no crash"
+		n_ok=$((n_ok + 1))
 		continue
 	fi
 	failed=1
+	n_bad=$((n_bad + 1))
 	printf '%-22s %10s execs in %ss: CRASH (exit %s)\n' "$t" \
 	    "${execs:-?}" "$secs" "$rc"
 	for f in $found; do
@@ -84,4 +88,5 @@ for t in "$@"; do
 	    on && n < 30 { print "    " $0; n++ }
 	    /^SUMMARY:/ && n >= 30 { print "    " $0 }' "$work/$t/log"
 done
+echo "fuzz: $n_ok passed, $n_bad failed"
 exit $failed

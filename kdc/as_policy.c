@@ -35,18 +35,12 @@
 #include "fast.h"
 #include "log.h"
 #include "policy_dir.h"
+#include "policy_eval.h"
 #include "realm.h"
 #include "sd.h"
 
-#define SILO_CLAIM "ad://ext/AuthenticationSilo"
 #define INTERVAL_PER_SEC 10000000   /* AD Interval: 100 ns units */
 
-enum acct_class { CLASS_USER, CLASS_COMPUTER, CLASS_SERVICE };
-
-static const char *const class_policy_attr[] = {
-	"msDS-UserAuthNPolicy", "msDS-ComputerAuthNPolicy",
-	"msDS-ServiceAuthNPolicy",
-};
 static const char *const class_lifetime_attr[] = {
 	"msDS-UserTGTLifetime", "msDS-ComputerTGTLifetime",
 	"msDS-ServiceTGTLifetime",
@@ -59,15 +53,10 @@ static const char *const class_from_attr[] = {
 
 struct as_policy {
 	struct as_req *r;
-	enum acct_class cls;
+	struct policy_sel sel;
 	struct dir_search *search;
 	struct dir_groups_req *groups;
 	struct dir_account_lookup *lookup;
-	int silo_applies;
-	char *silo_name;                /* cn of the user's silo */
-	char *policy_dn;
-	char *policy_name;
-	int enforced;
 	int64_t lifetime;               /* seconds; 0: none */
 	unsigned char *from;            /* AllowedToAuthenticateFrom value */
 	size_t from_len;
@@ -100,9 +89,7 @@ as_policy_free(struct as_policy *p)
 	dir_groups_cancel(p->groups);
 	dir_account_cancel(p->lookup);
 	dir_account_free(p->device);
-	free(p->silo_name);
-	free(p->policy_dn);
-	free(p->policy_name);
+	policy_sel_clear(&p->sel);
 	free(p->from);
 	free(p->device_silo);
 	free(p);
@@ -116,26 +103,6 @@ fail(struct as_policy *p, kerr_t code, const char *what, const char *msg)
 
 	snprintf(why, sizeof(why), "%s%s", what, msg);
 	as_policy_done(p->r, code, why);
-}
-
-static enum acct_class
-account_class(const struct dir_account *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->n_object_classes; i++)
-		if (strcasecmp(a->object_classes[i],
-		    "msDS-ManagedServiceAccount") == 0 ||
-		    strcasecmp(a->object_classes[i],
-		    "msDS-GroupManagedServiceAccount") == 0)
-			return CLASS_SERVICE;
-	return a->is_computer ? CLASS_COMPUTER : CLASS_USER;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
 }
 
 /* Fetch dn through the cache, then call next(p, entry). */
@@ -200,50 +167,25 @@ fetch(struct as_policy *p, const char *dn, next_fn next)
 static void
 got_user_silo(struct as_policy *p, const struct dir_entry *silo)
 {
-	const struct dir_account *a = p->r->acct;
-
-	/* MS-KILE 3.3.5.4: assignment and membership are both needed. */
-	if (policy_attr_has_dn(silo, "msDS-AuthNPolicySiloMembers", a->dn)) {
-		p->silo_applies = 1;
-		p->silo_name = xstrdup(policy_attr_str(silo, "cn"));
-		if (p->silo_name == NULL)
-			p->silo_name = xstrdup(silo->dn);
-		p->enforced = policy_attr_bool(silo,
-		    "msDS-AuthNPolicySiloEnforced", 0);
-		p->policy_dn = xstrdup(policy_attr_str(silo,
-		    class_policy_attr[p->cls]));
-	} else
-		p->policy_dn = xstrdup(a->assigned_authn_policy);
+	policy_sel_silo(&p->sel, silo, p->r->acct);
 	step_policy(p);
 }
 
 static void
 got_policy(struct as_policy *p, const struct dir_entry *pol)
 {
-	const struct dir_attr *from;
 	const char *life;
 	int64_t v;
 
-	p->policy_name = xstrdup(policy_attr_str(pol, "cn"));
-	if (p->policy_name == NULL)
-		p->policy_name = xstrdup(pol->dn);
-	if (!p->silo_applies)
-		p->enforced = policy_attr_bool(pol, "msDS-AuthNPolicyEnforced",
-		    0);
-	life = policy_attr_str(pol, class_lifetime_attr[p->cls]);
+	policy_sel_policy(&p->sel, pol);
+	life = policy_attr_str(pol, class_lifetime_attr[p->sel.cls]);
 	if (life != NULL && dir_parse_int64(life, 0, INT64_MAX, &v) == 0 &&
 	    v / INTERVAL_PER_SEC > 0)
 		p->lifetime = v / INTERVAL_PER_SEC;
-	from = class_from_attr[p->cls] ?
-	    dir_entry_attr(pol, class_from_attr[p->cls]) : NULL;
-	if (from != NULL && from->n_vals >= 1 && from->vals[0].len > 0) {
-		p->from = malloc(from->vals[0].len);
-		if (p->from == NULL) {
-			fail(p, KRB_ERR_GENERIC, "", "out of memory");
-			return;
-		}
-		memcpy(p->from, from->vals[0].data, from->vals[0].len);
-		p->from_len = from->vals[0].len;
+	if (policy_value_copy(pol, class_from_attr[p->sel.cls], &p->from,
+	    &p->from_len) != 0) {
+		fail(p, KRB_ERR_GENERIC, "", "out of memory");
+		return;
 	}
 	step_user_groups(p);
 }
@@ -251,11 +193,11 @@ got_policy(struct as_policy *p, const struct dir_entry *pol)
 static void
 step_policy(struct as_policy *p)
 {
-	if (p->policy_dn == NULL) {
+	if (p->sel.policy_dn == NULL) {
 		step_user_groups(p);
 		return;
 	}
-	fetch(p, p->policy_dn, got_policy);
+	fetch(p, p->sel.policy_dn, got_policy);
 }
 
 /* ---- groups ------------------------------------------------------------- */
@@ -383,12 +325,7 @@ step_device(struct as_policy *p)
 static void
 got_device_silo(struct as_policy *p, const struct dir_entry *silo)
 {
-	/* The claim exists only for a member of an enforced silo. */
-	if (policy_attr_has_dn(silo, "msDS-AuthNPolicySiloMembers",
-	    p->device->dn) &&
-	    policy_attr_bool(silo, "msDS-AuthNPolicySiloEnforced", 0)) {
-		p->device_silo = xstrdup(policy_attr_str(silo, "cn"));
-	}
+	p->device_silo = policy_enforced_silo(silo, p->device->dn);
 	decide(p);
 }
 
@@ -415,8 +352,8 @@ event(struct as_policy *p, int id, const char *why)
 	log_event(id, id == LOG_EV_POLICY_TGT_DENIED ? LOG_LVL_WARNING :
 	    LOG_LVL_NOTICE, dispatch_log(p->r->h),
 	    "device", p->r->fast ? fast_device_name(p->r->fast) : "-",
-	    "policy", p->policy_name ? p->policy_name : "-",
-	    "silo", p->silo_name ? p->silo_name : "-",
+	    "policy", p->sel.policy_name ? p->sel.policy_name : "-",
+	    "silo", p->sel.silo_name ? p->sel.silo_name : "-",
 	    "action", id == LOG_EV_POLICY_TGT_DENIED ? "denied" : "audit",
 	    "reason", why, (const char *)NULL);
 }
@@ -425,11 +362,6 @@ event(struct as_policy *p, int id, const char *why)
 static int
 check_from(struct as_policy *p, char *why, size_t whylen)
 {
-	struct sd_desc *sd = NULL;
-	struct sid dom, *domp = NULL;
-	const char *vals[1];
-	struct sd_claim claim;
-	struct sd_token tok;
 	struct kerr k;
 	int granted = 0;
 
@@ -439,36 +371,15 @@ check_from(struct as_policy *p, char *why, size_t whylen)
 		return 0;
 	}
 	/* Domain-relative aliases resolve against the user's domain. */
-	if (p->n_user_sids > 0 && p->user_sids[0].nsub > 1) {
-		dom = p->user_sids[0];
-		dom.nsub--;
-		domp = &dom;
-	}
 	kerr_clear(&k);
-	if (sd_parse_value(p->from, p->from_len, domp, &sd, &k) != 0) {
+	if (policy_check_sd(p->from, p->from_len,
+	    p->n_user_sids > 0 ? &p->user_sids[0] : NULL, p->dev_sids,
+	    p->n_dev_sids, p->dev_sids, p->n_dev_sids, p->device_silo,
+	    &granted, &k) != 0) {
 		snprintf(why, whylen, "AllowedToAuthenticateFrom descriptor "
 		    "cannot be parsed: %s", k.msg);
 		return 0;
 	}
-	memset(&tok, 0, sizeof(tok));
-	tok.user_sids = p->dev_sids;
-	tok.n_user_sids = p->n_dev_sids;
-	tok.device_sids = p->dev_sids;
-	tok.n_device_sids = p->n_dev_sids;
-	if (p->device_silo != NULL) {
-		vals[0] = p->device_silo;
-		claim.name = SILO_CLAIM;
-		claim.type = SD_CLAIM_STRING;
-		claim.nvalues = 1;
-		claim.strings = vals;
-		claim.ints = NULL;
-		tok.user_claims = &claim;
-		tok.n_user_claims = 1;
-	}
-	if (sd_access_check(sd, SD_RIGHT_DS_CONTROL_ACCESS, &tok, &granted,
-	    &k) != 0)
-		granted = 0;
-	sd_free(sd);
 	if (!granted)
 		snprintf(why, whylen, "device %s is not allowed by "
 		    "AllowedToAuthenticateFrom%s",
@@ -484,20 +395,20 @@ decide(struct as_policy *p)
 	char reason[KERR_MSG_MAX + 256];
 
 	if (p->from != NULL && !check_from(p, why, sizeof(why))) {
-		if (p->enforced) {
+		if (p->sel.enforced) {
 			event(p, LOG_EV_POLICY_TGT_DENIED, why);
 			snprintf(reason, sizeof(reason), "authentication "
 			    "policy \"%s\"%s%s%s: %s",
-			    p->policy_name ? p->policy_name : "-",
-			    p->silo_name ? " (silo \"" : "",
-			    p->silo_name ? p->silo_name : "",
-			    p->silo_name ? "\")" : "", why);
+			    p->sel.policy_name ? p->sel.policy_name : "-",
+			    p->sel.silo_name ? " (silo \"" : "",
+			    p->sel.silo_name ? p->sel.silo_name : "",
+			    p->sel.silo_name ? "\")" : "", why);
 			as_policy_done(p->r, KDC_ERR_POLICY, reason);
 			return;
 		}
 		event(p, LOG_EV_POLICY_TGT_AUDIT, why);
 	}
-	if (p->enforced && p->lifetime > 0) {
+	if (p->sel.enforced && p->lifetime > 0) {
 		p->life_cap = p->lifetime;
 		p->renew_cap = 1;
 	}
@@ -512,11 +423,12 @@ decide(struct as_policy *p)
 		p->forbid |= KRB5_TKT_FORWARDABLE | KRB5_TKT_PROXIABLE;
 	}
 	snprintf(p->note, sizeof(p->note), "%s%s%s%s%s%s",
-	    p->policy_name ? "; policy " : "",
-	    p->policy_name ? p->policy_name : "",
-	    p->policy_name ? (p->enforced ? " (enforced)" : " (audit)") : "",
-	    p->silo_name ? "; silo " : "",
-	    p->silo_name ? p->silo_name : "",
+	    p->sel.policy_name ? "; policy " : "",
+	    p->sel.policy_name ? p->sel.policy_name : "",
+	    p->sel.policy_name ?
+	    (p->sel.enforced ? " (enforced)" : " (audit)") : "",
+	    p->sel.silo_name ? "; silo " : "",
+	    p->sel.silo_name ? p->sel.silo_name : "",
 	    p->protected_user ? "; Protected Users" : "");
 	as_policy_done(p->r, 0, NULL);
 }
@@ -529,14 +441,12 @@ as_policy_start(struct as_req *r, struct kerr *e)
 	if (p == NULL)
 		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
 	p->r = r;
-	p->cls = account_class(r->acct);
+	policy_sel_init(&p->sel, r->acct);
 	r->pol = p;
 	if (r->acct->assigned_authn_policy_silo != NULL)
 		fetch(p, r->acct->assigned_authn_policy_silo, got_user_silo);
-	else {
-		p->policy_dn = xstrdup(r->acct->assigned_authn_policy);
+	else
 		step_policy(p);
-	}
 	return 0;
 }
 

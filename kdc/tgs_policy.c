@@ -30,17 +30,12 @@
 #include "fast.h"
 #include "log.h"
 #include "policy_dir.h"
+#include "policy_eval.h"
 #include "realm.h"
 #include "sd.h"
 #include "tgs_policy.h"
 #include "tgs_req.h"
 
-enum acct_class { CLASS_USER, CLASS_COMPUTER, CLASS_SERVICE };
-
-static const char *const class_policy_attr[] = {
-	"msDS-UserAuthNPolicy", "msDS-ComputerAuthNPolicy",
-	"msDS-ServiceAuthNPolicy",
-};
 static const char *const class_to_attr[] = {
 	"msDS-UserAllowedToAuthenticateTo",
 	"msDS-ComputerAllowedToAuthenticateTo",
@@ -48,19 +43,13 @@ static const char *const class_to_attr[] = {
 };
 
 #define TOKEN_MAX (DIR_GROUPS_MAX + 3)
-#define SILO_CLAIM "ad://ext/AuthenticationSilo"
 
 struct tgs_policy {
 	struct tgs_req *r;
-	enum acct_class cls;
+	struct policy_sel sel;
 	struct dir_search *search;
 	struct dir_groups_req *groups;
 	struct dir_account_lookup *lookup;
-	int silo_applies;
-	char *silo_name;
-	char *policy_dn;
-	char *policy_name;
-	int enforced;
 	unsigned char *to;              /* AllowedToAuthenticateTo value */
 	size_t to_len;
 	int client_found;
@@ -88,9 +77,7 @@ tgs_policy_free(struct tgs_policy *p)
 	dir_cancel(p->search);
 	dir_groups_cancel(p->groups);
 	dir_account_cancel(p->lookup);
-	free(p->silo_name);
-	free(p->policy_dn);
-	free(p->policy_name);
+	policy_sel_clear(&p->sel);
 	free(p->to);
 	free(p->client_dn);
 	free(p->client_silo_dn);
@@ -111,20 +98,6 @@ fail(struct tgs_policy *p, kerr_t code, const char *what, const char *msg)
 
 	snprintf(why, sizeof(why), "%s%s", what, msg);
 	tgs_policy_done(p->r, code, why);
-}
-
-static enum acct_class
-account_class(const struct dir_account *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->n_object_classes; i++)
-		if (strcasecmp(a->object_classes[i],
-		    "msDS-ManagedServiceAccount") == 0 ||
-		    strcasecmp(a->object_classes[i],
-		    "msDS-GroupManagedServiceAccount") == 0)
-			return CLASS_SERVICE;
-	return a->is_computer ? CLASS_COMPUTER : CLASS_USER;
 }
 
 static char *
@@ -197,57 +170,34 @@ fetch(struct tgs_policy *p, const char *dn, next_fn next)
 static void
 got_silo(struct tgs_policy *p, const struct dir_entry *silo)
 {
-	const struct dir_account *a = p->r->svc_acct;
-
-	/* MS-KILE 3.3.5.4: assignment and membership are both needed. */
-	if (policy_attr_has_dn(silo, "msDS-AuthNPolicySiloMembers", a->dn)) {
-		p->silo_applies = 1;
-		p->silo_name = xstrdup(policy_attr_str(silo, "cn"));
-		if (p->silo_name == NULL)
-			p->silo_name = xstrdup(silo->dn);
-		p->enforced = policy_attr_bool(silo,
-		    "msDS-AuthNPolicySiloEnforced", 0);
-		p->policy_dn = xstrdup(policy_attr_str(silo,
-		    class_policy_attr[p->cls]));
-	} else
-		p->policy_dn = xstrdup(a->assigned_authn_policy);
+	policy_sel_silo(&p->sel, silo, p->r->svc_acct);
 	step_policy(p);
 }
 
 static void
 got_policy(struct tgs_policy *p, const struct dir_entry *pol)
 {
-	const struct dir_attr *to;
-
-	p->policy_name = xstrdup(policy_attr_str(pol, "cn"));
-	if (p->policy_name == NULL)
-		p->policy_name = xstrdup(pol->dn);
-	if (!p->silo_applies)
-		p->enforced = policy_attr_bool(pol, "msDS-AuthNPolicyEnforced",
-		    0);
-	to = dir_entry_attr(pol, class_to_attr[p->cls]);
-	if (to == NULL || to->n_vals < 1 || to->vals[0].len == 0) {
-		decide(p);
-		return;
-	}
-	p->to = malloc(to->vals[0].len);
-	if (p->to == NULL) {
+	policy_sel_policy(&p->sel, pol);
+	if (policy_value_copy(pol, class_to_attr[p->sel.cls], &p->to,
+	    &p->to_len) != 0) {
 		fail(p, KRB_ERR_GENERIC, "", "out of memory");
 		return;
 	}
-	memcpy(p->to, to->vals[0].data, to->vals[0].len);
-	p->to_len = to->vals[0].len;
+	if (p->to == NULL) {
+		decide(p);
+		return;
+	}
 	step_client(p);
 }
 
 static void
 step_policy(struct tgs_policy *p)
 {
-	if (p->policy_dn == NULL) {
+	if (p->sel.policy_dn == NULL) {
 		decide(p);
 		return;
 	}
-	fetch(p, p->policy_dn, got_policy);
+	fetch(p, p->sel.policy_dn, got_policy);
 }
 
 /* ---- the client and the device ----------------------------------------- */
@@ -378,11 +328,7 @@ step_device(struct tgs_policy *p)
 static void
 got_client_silo(struct tgs_policy *p, const struct dir_entry *silo)
 {
-	/* The claim exists only for a member of an enforced silo. */
-	if (policy_attr_has_dn(silo, "msDS-AuthNPolicySiloMembers",
-	    p->client_dn) &&
-	    policy_attr_bool(silo, "msDS-AuthNPolicySiloEnforced", 0))
-		p->client_silo = xstrdup(policy_attr_str(silo, "cn"));
+	p->client_silo = policy_enforced_silo(silo, p->client_dn);
 	step_device(p);
 }
 
@@ -488,8 +434,8 @@ event(struct tgs_policy *p, int id, const char *why)
 	log_event(id, id == LOG_EV_POLICY_TGS_DENIED ? LOG_LVL_WARNING :
 	    LOG_LVL_NOTICE, dispatch_log(p->r->h),
 	    "device", dev ? dev : "-",
-	    "policy", p->policy_name ? p->policy_name : "-",
-	    "silo", p->silo_name ? p->silo_name : "-",
+	    "policy", p->sel.policy_name ? p->sel.policy_name : "-",
+	    "silo", p->sel.silo_name ? p->sel.silo_name : "-",
 	    "action", id == LOG_EV_POLICY_TGS_DENIED ? "denied" : "audit",
 	    "reason", why, (const char *)NULL);
 }
@@ -498,45 +444,19 @@ event(struct tgs_policy *p, int id, const char *why)
 static int
 check_to(struct tgs_policy *p, char *why, size_t whylen)
 {
-	struct sd_desc *sd = NULL;
-	struct sid dom, *domp = NULL;
-	struct sd_token tok;
-	struct sd_claim claim;
-	const char *vals[1];
 	struct kerr k;
 	int granted = 0;
 
 	/* Domain-relative aliases resolve against the client's domain. */
-	if (p->client_found && p->user_sids[0].nsub > 1) {
-		dom = p->user_sids[0];
-		dom.nsub--;
-		domp = &dom;
-	}
 	kerr_clear(&k);
-	if (sd_parse_value(p->to, p->to_len, domp, &sd, &k) != 0) {
+	if (policy_check_sd(p->to, p->to_len,
+	    p->client_found ? &p->user_sids[0] : NULL, p->user_sids,
+	    p->n_user_sids, p->dev_sids, p->n_dev_sids, p->client_silo,
+	    &granted, &k) != 0) {
 		snprintf(why, whylen, "AllowedToAuthenticateTo descriptor "
 		    "cannot be parsed: %s", k.msg);
 		return 0;
 	}
-	memset(&tok, 0, sizeof(tok));
-	tok.user_sids = p->user_sids;
-	tok.n_user_sids = p->n_user_sids;
-	tok.device_sids = p->dev_sids;
-	tok.n_device_sids = p->n_dev_sids;
-	if (p->client_silo != NULL) {
-		vals[0] = p->client_silo;
-		claim.name = SILO_CLAIM;
-		claim.type = SD_CLAIM_STRING;
-		claim.nvalues = 1;
-		claim.strings = vals;
-		claim.ints = NULL;
-		tok.user_claims = &claim;
-		tok.n_user_claims = 1;
-	}
-	if (sd_access_check(sd, SD_RIGHT_DS_CONTROL_ACCESS, &tok, &granted,
-	    &k) != 0)
-		granted = 0;
-	sd_free(sd);
 	if (!granted)
 		snprintf(why, whylen, "client %s is not allowed by "
 		    "AllowedToAuthenticateTo%s",
@@ -553,14 +473,14 @@ decide(struct tgs_policy *p)
 	int denied = 0;
 
 	if (p->to != NULL && !check_to(p, why, sizeof(why))) {
-		if (p->enforced) {
+		if (p->sel.enforced) {
 			event(p, LOG_EV_POLICY_TGS_DENIED, why);
 			snprintf(reason, sizeof(reason), "service's "
 			    "authentication policy \"%s\"%s%s%s: %s",
-			    p->policy_name ? p->policy_name : "-",
-			    p->silo_name ? " (silo \"" : "",
-			    p->silo_name ? p->silo_name : "",
-			    p->silo_name ? "\")" : "", why);
+			    p->sel.policy_name ? p->sel.policy_name : "-",
+			    p->sel.silo_name ? " (silo \"" : "",
+			    p->sel.silo_name ? p->sel.silo_name : "",
+			    p->sel.silo_name ? "\")" : "", why);
 			tgs_policy_done(p->r, KDC_ERR_POLICY, reason);
 			return;
 		}
@@ -568,11 +488,12 @@ decide(struct tgs_policy *p)
 		denied = 1;
 	}
 	snprintf(p->note, sizeof(p->note), "%s%s%s%s%s%s",
-	    p->policy_name ? "; service policy " : "",
-	    p->policy_name ? p->policy_name : "",
-	    p->policy_name ? (p->enforced ? " (enforced)" : " (audit)") : "",
-	    p->silo_name ? "; silo " : "",
-	    p->silo_name ? p->silo_name : "",
+	    p->sel.policy_name ? "; service policy " : "",
+	    p->sel.policy_name ? p->sel.policy_name : "",
+	    p->sel.policy_name ?
+	    (p->sel.enforced ? " (enforced)" : " (audit)") : "",
+	    p->sel.silo_name ? "; silo " : "",
+	    p->sel.silo_name ? p->sel.silo_name : "",
 	    denied ? "; would be refused" : "");
 	tgs_policy_done(p->r, 0, NULL);
 }
@@ -591,13 +512,11 @@ tgs_policy_start(struct tgs_req *r, struct kerr *e)
 	if (p == NULL)
 		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
 	p->r = r;
-	p->cls = account_class(r->svc_acct);
+	policy_sel_init(&p->sel, r->svc_acct);
 	r->pol = p;
 	if (r->svc_acct->assigned_authn_policy_silo != NULL)
 		fetch(p, r->svc_acct->assigned_authn_policy_silo, got_silo);
-	else {
-		p->policy_dn = xstrdup(r->svc_acct->assigned_authn_policy);
+	else
 		step_policy(p);
-	}
 	return 0;
 }

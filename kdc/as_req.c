@@ -24,6 +24,7 @@
 #include "pk_rep.h"
 #include "pk_req.h"
 #include "realm.h"
+#include "req_error.h"
 #include "server.h"
 
 struct as_ctx {
@@ -147,32 +148,16 @@ as_finish_error(struct as_req *r, kerr_t code, const char *reason)
 {
 	struct krb_error_info info;
 	const KRB5_KDC_REQ_BODY *b = r->req ? r->req->req_body : NULL;
-	const char *snames[8], *cnames[8];
+	const char *snames[REQ_ERROR_MAX_COMPS], *cnames[REQ_ERROR_MAX_COMPS];
 	uint8_t *edata = NULL;
-	size_t elen = 0, i;
-	int n;
+	size_t elen = 0;
 
-	memset(&info, 0, sizeof(info));
-	info.code = code;
-	info.stime = r->now;
-	info.susec = r->now_usec;
-	info.realm = r->realm ? r->realm->name : NULL;
-	if (info.realm != NULL) {
-		snames[0] = "krbtgt";
-		snames[1] = info.realm;
-		info.sname = snames;
-		info.sname_len = 2;
-		info.sname_type = KRB5_NT_SRV_INST;
-	}
+	req_error_init(&info, code, r->now, r->now_usec,
+	    r->realm ? r->realm->name : NULL, snames);
 	/* Echo the client name (RFC 4120 section 5.9.1). */
 	if (b != NULL && b->cname != NULL && info.realm != NULL &&
-	    (n = asn1krb_princ_ncomp(b->cname)) > 0 && n <= 8) {
-		for (i = 0; i < (size_t)n; i++)
-			cnames[i] = (const char *)ASN1_STRING_get0_data(
-			    sk_ASN1_GENERALSTRING_value(b->cname->name_string,
-			    (int)i));
+	    (info.cname_len = req_error_comps(b->cname, cnames)) > 0) {
 		info.cname = cnames;
-		info.cname_len = (size_t)n;
 		info.cname_type = b->cname->name_type;
 		info.crealm = info.realm;
 	}
@@ -188,27 +173,9 @@ as_finish_error(struct as_req *r, kerr_t code, const char *reason)
 	}
 	info.e_data = edata;
 	info.e_data_len = elen;
-	if (r->fast != NULL && info.realm != NULL) {
-		uint8_t *wrapped = NULL;
-		size_t wlen = 0;
-
-		/* RFC 6113 section 5.4.3: the error travels armored. */
+	if (r->fast != NULL && info.realm != NULL)
 		info.e_text = e_text_for(code);
-		if (fast_wrap_error(r->fast, r->nonce, &info, &wrapped, &wlen,
-		    NULL) == 0) {
-			free(edata);
-			edata = wrapped;
-			info.e_data = edata;
-			info.e_data_len = wlen;
-		}
-		if (fast_hide_client_names(r->fast) && info.cname != NULL) {
-			cnames[0] = FAST_ANON_NAME0;
-			cnames[1] = FAST_ANON_NAME1;
-			info.cname_len = 2;
-			info.cname_type = FAST_NT_WELLKNOWN;
-			info.crealm = FAST_ANON_REALM;
-		}
-	}
+	req_error_armor(r->fast, r->nonce, &info, cnames, &edata);
 	dispatch_finish_error(r->h, info.realm ? &info : NULL, code,
 	    e_text_for(code), reason);
 	free(edata);

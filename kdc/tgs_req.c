@@ -17,6 +17,7 @@
 #include "log.h"
 #include "realm.h"
 #include "replay.h"
+#include "req_error.h"
 #include "server.h"
 #include "svc_keys.h"
 #include "tgs_policy.h"
@@ -72,72 +73,37 @@ forget_log_fields(struct tgs_req *r)
 	lr->client = lr->server = lr->account = NULL;
 }
 
-#define MAX_COMPS 8
-
-static size_t
-comps_of(const KRB5_PRINCNAME *p, const char **v)
-{
-	int i, n = asn1krb_princ_ncomp(p);
-
-	if (n <= 0 || n > MAX_COMPS)
-		return 0;
-	for (i = 0; i < n; i++)
-		v[i] = (const char *)ASN1_STRING_get0_data(
-		    sk_ASN1_GENERALSTRING_value(p->name_string, i));
-	return (size_t)n;
-}
-
 void
 tgs_finish_error(struct tgs_req *r, kerr_t code, const char *reason)
 {
 	struct krb_error_info info;
 	const KRB5_KDC_REQ_BODY *b = r->req ? r->req->req_body : NULL;
-	const char *snames[MAX_COMPS], *cnames[MAX_COMPS];
+	const char *snames[REQ_ERROR_MAX_COMPS], *cnames[REQ_ERROR_MAX_COMPS];
+	const char *req_snames[REQ_ERROR_MAX_COMPS];
 	char *crealm = NULL;
 	uint8_t *edata = NULL;
-	size_t elen = 0;
+	size_t n;
 
-	memset(&info, 0, sizeof(info));
-	info.code = code;
-	info.stime = r->now;
-	info.susec = r->now_usec;
-	info.realm = r->realm ? r->realm->name : NULL;
+	req_error_init(&info, code, r->now, r->now_usec,
+	    r->realm ? r->realm->name : NULL, snames);
 	/* The server name as requested (RFC 4120 section 5.9.1). */
 	if (info.realm != NULL && b != NULL && b->sname != NULL &&
-	    (info.sname_len = comps_of(b->sname, snames)) > 0) {
-		info.sname = snames;
+	    (n = req_error_comps(b->sname, req_snames)) > 0) {
+		info.sname = req_snames;
+		info.sname_len = n;
 		info.sname_type = b->sname->name_type;
-	} else if (info.realm != NULL) {
-		snames[0] = "krbtgt";
-		snames[1] = info.realm;
-		info.sname = snames;
-		info.sname_len = 2;
-		info.sname_type = KRB5_NT_SRV_INST;
 	}
 	/* The client, once the TGT told us who it is. */
 	if (info.realm != NULL && r->tgt != NULL &&
-	    (info.cname_len = comps_of(r->tgt->cname, cnames)) > 0 &&
+	    (info.cname_len = req_error_comps(r->tgt->cname, cnames)) > 0 &&
 	    asn1krb_str_dup(r->tgt->crealm, &crealm) == 0) {
 		info.cname = cnames;
 		info.cname_type = r->tgt->cname->name_type;
 		info.crealm = crealm;
 	}
-	/* RFC 6113 section 5.4.3: an armored request's error travels
-	 * armored, the client's name hidden outside if it asked. */
-	if (r->fast != NULL && info.realm != NULL) {
-		if (fast_wrap_error(r->fast, r->nonce, &info, &edata, &elen,
-		    NULL) == 0) {
-			info.e_data = edata;
-			info.e_data_len = elen;
-		}
-		if (fast_hide_client_names(r->fast) && info.cname != NULL) {
-			cnames[0] = FAST_ANON_NAME0;
-			cnames[1] = FAST_ANON_NAME1;
-			info.cname_len = 2;
-			info.cname_type = FAST_NT_WELLKNOWN;
-			info.crealm = FAST_ANON_REALM;
-		}
-	}
+	/* An armored request's error travels armored, the client's name
+	 * hidden outside if it asked. */
+	req_error_armor(r->fast, r->nonce, &info, cnames, &edata);
 	dispatch_finish_error(r->h, info.realm ? &info : NULL, code, NULL,
 	    reason);
 	free(edata);

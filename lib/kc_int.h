@@ -69,6 +69,14 @@ kerr_t kc_derive_usage(const struct kc_profile *p, const unsigned char *key,
     int32_t usage, unsigned char kind, unsigned char *out, size_t outlen,
     struct kerr *e);
 
+/*
+ * The same for a whole key: served from the key's derived-key cache when
+ * it has one (kc_key_keep_derived), derived and remembered on a miss.
+ */
+kerr_t kc_key_usage(const struct kc_profile *p, const struct kc_key *key,
+    int32_t usage, unsigned char kind, unsigned char *out, size_t outlen,
+    struct kerr *e);
+
 /* RFC 3961 section 5.1 n-fold of inlen bytes to outlen bytes. */
 void kc_nfold(const unsigned char *in, size_t inlen,
     unsigned char *out, size_t outlen);

@@ -247,6 +247,43 @@ START_TEST(test_agree)
 }
 END_TEST
 
+/* The groups keep their generation and import contexts across requests:
+ * every agreement still gets a fresh KDC key, and each one's secret is
+ * the one the client derives. */
+START_TEST(test_agree_repeated)
+{
+	enum pk_group grp = all_groups[_i];
+	struct pk_dh_groups *g = NULL;
+	struct pk_dh_result *r1 = NULL, *r2 = NULL;
+	EVP_PKEY *mine = NULL;
+	uint8_t *spki, *s1, *s2;
+	size_t len, l1, l2;
+	struct kerr e;
+
+	ck_assert_int_eq(pk_dh_groups_new(2048, 0, &g, &e), 0);
+	spki = grp >= PK_GROUP_P256 ? client_ec(grp, &mine, &len) :
+	    client_dh(grp, &mine, &len);
+	ck_assert_msg(pk_dh_agree(g, spki, len, &r1, &e) == 0, "%s", e.msg);
+	ck_assert_msg(pk_dh_agree(g, spki, len, &r2, &e) == 0, "%s", e.msg);
+	ck_assert(r1->kdc_public_len != r2->kdc_public_len ||
+	    memcmp(r1->kdc_public, r2->kdc_public, r1->kdc_public_len) != 0);
+	ck_assert(memcmp(r1->secret, r2->secret, r1->secret_len) != 0);
+	s1 = client_derive(mine, grp, r1->kdc_public, r1->kdc_public_len, &l1);
+	s2 = client_derive(mine, grp, r2->kdc_public, r2->kdc_public_len, &l2);
+	ck_assert_uint_eq(l1, r1->secret_len);
+	ck_assert_mem_eq(s1, r1->secret, l1);
+	ck_assert_uint_eq(l2, r2->secret_len);
+	ck_assert_mem_eq(s2, r2->secret, l2);
+	free(s1);
+	free(s2);
+	free(spki);
+	EVP_PKEY_free(mine);
+	pk_dh_result_free(r1);
+	pk_dh_result_free(r2);
+	pk_dh_groups_free(g);
+}
+END_TEST
+
 START_TEST(test_group2_rejected)
 {
 	struct pk_dh_groups *g = NULL;
@@ -484,6 +521,8 @@ main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_agree, 0,
+	    sizeof(all_groups) / sizeof(all_groups[0]));
+	tcase_add_loop_test(tc, test_agree_repeated, 0,
 	    sizeof(all_groups) / sizeof(all_groups[0]));
 	tcase_add_test(tc, test_group2_rejected);
 	tcase_add_test(tc, test_unknown_prime_rejected);

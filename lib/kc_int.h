@@ -98,6 +98,10 @@ kerr_t kc_pbkdf2(const char *md, const char *pw, size_t pwlen,
 kerr_t kc_krb5kdf(const char *cbc_cipher, const unsigned char *key,
     size_t keylen, const void *constant, size_t clen,
     unsigned char *out, size_t outlen, struct kerr *e);
+/* The same through OpenSSL's KRB5KDF (kc_krb5kdf's fallback; tests). */
+kerr_t kc_krb5kdf_evp(const char *cbc_cipher, const unsigned char *key,
+    size_t keylen, const void *constant, size_t clen,
+    unsigned char *out, size_t outlen, struct kerr *e);
 kerr_t kc_kbkdf_hmac(const char *md, const unsigned char *key, size_t keylen,
     const void *label, size_t label_len, const void *ctx, size_t ctx_len,
     unsigned char *out, size_t outlen, struct kerr *e);

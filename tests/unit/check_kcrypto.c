@@ -265,6 +265,45 @@ START_TEST(test_dk_matches_nfold_construction)
 }
 END_TEST
 
+/*
+ * kc_krb5kdf's block-by-block DK equals OpenSSL's KRB5KDF for every
+ * constant length below a block (usage constants, "kerberos", "prf"),
+ * both AES key sizes and many keys.
+ */
+START_TEST(test_dk_matches_openssl_krb5kdf)
+{
+	const struct kc_profile *p = _i == 0 ? &kc_profile_aes128_sha1 :
+	    &kc_profile_aes256_sha1;
+	unsigned char key[32], constant[16], want[32], got[32];
+	struct kerr e;
+	size_t i, clen, round;
+
+	for (round = 0; round < 8; round++) {
+		for (i = 0; i < sizeof(key); i++)
+			key[i] = (unsigned char)(i * 13 + round * 101 + 5);
+		for (clen = 1; clen < 16; clen++) {
+			for (i = 0; i < clen; i++)
+				constant[i] = (unsigned char)(i + clen * 17 +
+				    round);
+			ck_assert_int_eq(kc_krb5kdf_evp(p->cbc_cipher, key,
+			    p->key_len, constant, clen, want, p->key_len,
+			    &e), 0);
+			ck_assert_int_eq(kc_krb5kdf(p->cbc_cipher, key,
+			    p->key_len, constant, clen, got, p->key_len, &e),
+			    0);
+			ck_assert_mem_eq(got, want, p->key_len);
+		}
+	}
+	/* A block-long constant takes the KRB5KDF path. */
+	memset(constant, 0x5a, sizeof(constant));
+	ck_assert_int_eq(kc_krb5kdf_evp(p->cbc_cipher, key, p->key_len,
+	    constant, 16, want, p->key_len, &e), 0);
+	ck_assert_int_eq(kc_krb5kdf(p->cbc_cipher, key, p->key_len, constant,
+	    16, got, p->key_len, &e), 0);
+	ck_assert_mem_eq(got, want, p->key_len);
+}
+END_TEST
+
 /* ---- RFC 8009 appendix A ---- */
 
 #define B16 "3705D96080C17728A0E800EAB6E0D23C"
@@ -895,6 +934,7 @@ main(void)
 	tcase_add_loop_test(tv, test_cts_rfc3962, 0, NELEM(cts_vec));
 	tcase_add_test(tv, test_cts_one_block);
 	tcase_add_loop_test(tv, test_dk_matches_nfold_construction, 0, 2);
+	tcase_add_loop_test(tv, test_dk_matches_openssl_krb5kdf, 0, 2);
 	tcase_add_test(tv, test_s2k_rfc8009);
 	tcase_add_loop_test(tv, test_kdf_rfc8009, 0, NELEM(kdf8009));
 	tcase_add_loop_test(tv, test_enc_rfc8009, 0, NELEM(enc8009));

@@ -598,15 +598,22 @@ cleanup:
 	return peer;
 }
 
+/*
+ * The KDC's public value as it goes into KDCDHKeyInfo.subjectPublicKey:
+ * the encoded point for ECDH (RFC 5349 section 4), DER INTEGER y for DH
+ * (RFC 3279 section 2.3.3).  y is read as |p| big-endian bytes and
+ * encoded here rather than through a BIGNUM and an ASN1_INTEGER.
+ */
 static int
 kdc_public_value(EVP_PKEY *kdc, int is_ec, uint8_t **out, size_t *len_out)
 {
-	BIGNUM *y = NULL;
-	ASN1_INTEGER *ai = NULL;
+	uint8_t buf[1 + 1024], *y;
 	unsigned char *der = NULL;
-	size_t len = 0;
-	int n, ret = -1;
+	struct pk_der d;
+	size_t len = 0, i;
+	int ret = -1;
 
+	pk_der_init(&d);
 	if (is_ec) {
 		if (!EVP_PKEY_get_octet_string_param(kdc,
 		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0, &len) ||
@@ -614,23 +621,30 @@ kdc_public_value(EVP_PKEY *kdc, int is_ec, uint8_t **out, size_t *len_out)
 		    !EVP_PKEY_get_octet_string_param(kdc,
 		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, der, len, &len))
 			goto cleanup;
+		pk_der_raw(&d, der, len);
 	} else {
-		if (!EVP_PKEY_get_bn_param(kdc, OSSL_PKEY_PARAM_PUB_KEY, &y) ||
-		    (ai = BN_to_ASN1_INTEGER(y, NULL)) == NULL ||
-		    (n = i2d_ASN1_INTEGER(ai, &der)) <= 0)
+		if (!EVP_PKEY_get_octet_string_param(kdc,
+		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf + 1,
+		    sizeof(buf) - 1, &len) || len == 0 ||
+		    len > sizeof(buf) - 1)
 			goto cleanup;
-		len = (size_t)n;
+		/* Minimal two's complement (X.690 8.3.2): no leading zero
+		 * octets, one zero octet before a set top bit. */
+		for (i = 1; i < len && buf[i] == 0; i++)
+			;
+		y = buf + i;
+		len -= i - 1;
+		if (y[0] & 0x80) {
+			y--;
+			y[0] = 0;
+			len++;
+		}
+		pk_der_tlv(&d, 0x02, y, len);
 	}
-	*out = malloc(len);
-	if (*out == NULL)
-		goto cleanup;
-	memcpy(*out, der, len);
-	*len_out = len;
-	ret = 0;
+	ret = pk_der_take(&d, out, len_out);
 cleanup:
+	pk_der_clear(&d);
 	OPENSSL_free(der);
-	ASN1_INTEGER_free(ai);
-	BN_free(y);
 	return ret;
 }
 

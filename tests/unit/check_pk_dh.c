@@ -233,8 +233,23 @@ START_TEST(test_agree)
 	ck_assert_uint_eq(r->secret_len, expect_secret[_i]);
 	if (grp >= PK_GROUP_P256)
 		ck_assert_int_eq(r->kdc_public[0], 0x04);  /* uncompressed */
-	else
-		ck_assert_int_eq(r->kdc_public[0], 0x02);  /* INTEGER */
+	else {
+		/* INTEGER, in DER: OpenSSL re-encodes it to the same bytes. */
+		const unsigned char *q = r->kdc_public;
+		ASN1_INTEGER *ai = d2i_ASN1_INTEGER(NULL, &q,
+		    (long)r->kdc_public_len);
+		unsigned char *re = NULL;
+		int rl;
+
+		ck_assert_int_eq(r->kdc_public[0], 0x02);
+		ck_assert_ptr_nonnull(ai);
+		ck_assert(q == r->kdc_public + r->kdc_public_len);
+		rl = i2d_ASN1_INTEGER(ai, &re);
+		ck_assert_int_eq(rl, (int)r->kdc_public_len);
+		ck_assert_mem_eq(re, r->kdc_public, r->kdc_public_len);
+		OPENSSL_free(re);
+		ASN1_INTEGER_free(ai);
+	}
 	secret = client_derive(mine, grp, r->kdc_public, r->kdc_public_len,
 	    &slen);
 	ck_assert_uint_eq(slen, r->secret_len);

@@ -230,7 +230,8 @@ pk_dh_groups_new(unsigned int min_bits, unsigned int flags,
 		if (a->params != NULL) {
 			a->gen = EVP_PKEY_CTX_new_from_pkey(NULL, a->params,
 			    NULL);
-			if (a->gen != NULL && EVP_PKEY_keygen_init(a->gen) <= 0) {
+			if (a->gen != NULL &&
+			    EVP_PKEY_keygen_init(a->gen) <= 0) {
 				EVP_PKEY_CTX_free(a->gen);
 				a->gen = NULL;
 			}

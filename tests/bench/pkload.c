@@ -28,10 +28,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "bench_stats.h"
 #include "pkload.h"
 
@@ -51,10 +47,8 @@ struct opts {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	/* Loaded once, before the clients fork. */
-	X509 *cert;
-	STACK_OF(X509) *extra;
-	EVP_PKEY *key;
-	X509 *kdc_cert;
+	struct pk_identity *id;
+	struct cv_cert *kdc_cert;
 };
 
 struct client {
@@ -253,9 +247,7 @@ client_new(void *arg, int idx, char *err, size_t errlen)
 		return NULL;
 	}
 	c->o = o;
-	c->pc.cert = o->cert;
-	c->pc.extra = o->extra;
-	c->pc.key = o->key;
+	c->pc.id = o->id;
 	c->pc.kdc_cert = o->kdc_cert;
 	c->pc.group = o->group;
 	if (pkl_client_names(&c->pc, o->principal, o->enterprise, o->realm,
@@ -333,34 +325,28 @@ parse_server(struct opts *o)
 	return 0;
 }
 
+/* The client identity as the KDC loads its own (pk_identity.h). */
 static int
 load_identity(struct opts *o)
 {
-	BIO *b;
-	X509 *x;
+	struct kerr e;
+	char *spec;
+	size_t n;
 
-	if ((b = BIO_new_file(o->cert_file, "r")) == NULL)
+	n = strlen(o->cert_file) + strlen(o->key_file) + 7;
+	if ((spec = malloc(n)) == NULL)
 		return -1;
-	o->cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	o->extra = sk_X509_new_null();
-	while (o->extra != NULL &&
-	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-		sk_X509_push(o->extra, x);
-	BIO_free(b);
-	if ((b = BIO_new_file(o->key_file, "r")) == NULL)
+	snprintf(spec, n, "FILE:%s,%s", o->cert_file, o->key_file);
+	if (pk_identity_load(spec, NULL, o->realm, &o->id, NULL, &e) != 0) {
+		fprintf(stderr, "pkload: %s\n", e.msg);
+		free(spec);
 		return -1;
-	o->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-	BIO_free(b);
-	if (o->cert == NULL || o->key == NULL || o->extra == NULL ||
-	    X509_check_private_key(o->cert, o->key) != 1)
+	}
+	free(spec);
+	if (o->kdc_file != NULL &&
+	    cv_cert_from_file(o->kdc_file, &o->kdc_cert, &e) != 0) {
+		fprintf(stderr, "pkload: %s\n", e.msg);
 		return -1;
-	if (o->kdc_file != NULL) {
-		if ((b = BIO_new_file(o->kdc_file, "r")) == NULL)
-			return -1;
-		o->kdc_cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
-		BIO_free(b);
-		if (o->kdc_cert == NULL)
-			return -1;
 	}
 	return 0;
 }
@@ -436,21 +422,15 @@ main(int argc, char **argv)
 		    o.server);
 		return 2;
 	}
-	if (load_identity(&o) != 0) {
-		fprintf(stderr, "pkload: cannot load the identity %s / %s%s%s\n",
-		    o.cert_file, o.key_file, o.kdc_file != NULL ? " / " : "",
-		    o.kdc_file != NULL ? o.kdc_file : "");
+	if (load_identity(&o) != 0)
 		return 2;
-	}
 	printf("group=%s\n", pk_group_name(o.group));
 	bc.setup = client_new;
 	bc.exchange = logon;
 	bc.teardown = client_free;
 	bc.arg = &o;
 	status = bench_run(&bo, &bc);
-	X509_free(o.cert);
-	sk_X509_pop_free(o.extra, X509_free);
-	EVP_PKEY_free(o.key);
-	X509_free(o.kdc_cert);
+	pk_identity_free(o.id);
+	cv_cert_free(o.kdc_cert);
 	return status;
 }

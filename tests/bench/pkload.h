@@ -11,18 +11,17 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include "asn1_krb5.h"
+#include "cv_cert.h"
 #include "kerror.h"
 #include "pk_dh.h"
+#include "pk_identity.h"
 
 /* What stays the same for every logon of a client process. */
 struct pkl_client {
-	X509 *cert;                     /* client certificate */
-	STACK_OF(X509) *extra;          /* more certificates to send along */
-	EVP_PKEY *key;                  /* its private key */
-	X509 *kdc_cert;                 /* pinned KDC certificate, or NULL */
+	const struct pk_identity *id;   /* certificate, chain, key */
+	const struct cv_cert *kdc_cert; /* pinned KDC certificate, or NULL */
 	enum pk_group group;            /* P-256 or MODP-2048 */
 	const char *realm;
 	KRB5_PRINCNAME *cname;          /* as the AS-REQ names the client */

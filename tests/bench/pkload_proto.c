@@ -12,23 +12,19 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include <openssl/bio.h>
-#include <openssl/buffer.h>
-#include <openssl/cms.h>
 #include <openssl/err.h>
-#include <openssl/objects.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "asn1_pkinit.h"
 #include "kcrypto.h"
+#include "pk_cms.h"
 #include "pk_der.h"
 #include "pk_kdf.h"
 #include "pk_kex.h"
 #include "pkload.h"
 #include "secmem.h"
 
-#define ID_PKINIT_AUTH_DATA     "1.3.6.1.5.2.3.1"
-#define ID_PKINIT_DH_KEY_DATA   "1.3.6.1.5.2.3.2"
 #define ID_PKINIT_KDF_SHA256    "1.3.6.1.5.2.3.6.2"
 #define KEY_USAGE_AS_REP_ENCPART 3      /* RFC 4120 section 7.5.1 */
 #define TICKET_LIFE (10 * 3600)
@@ -327,52 +323,6 @@ cleanup:
 	return ret;
 }
 
-/* CMS SignedData, eContentType id-pkinit-authData, signed by the client
- * with SHA-256, its certificate (and any extra ones) included. */
-static kerr_t
-sign_auth_pack(const struct pkl_client *c, const uint8_t *ap, size_t ap_len,
-    uint8_t **der_out, size_t *len_out, struct kerr *e)
-{
-	unsigned int fl = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
-	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, fl);
-	ASN1_OBJECT *obj = OBJ_txt2obj(ID_PKINIT_AUTH_DATA, 1);
-	BIO *in = BIO_new_mem_buf(ap, (int)ap_len);
-	unsigned char *der = NULL;
-	kerr_t ret = KRB_ERR_GENERIC;
-	int i, n;
-
-	if (cms == NULL || obj == NULL || in == NULL ||
-	    !CMS_set1_eContentType(cms, obj) ||
-	    CMS_add1_signer(cms, c->cert, c->key, EVP_sha256(), fl) == NULL) {
-		kerr_set(e, ret, "cannot set up the signature: %s", ossl_err());
-		goto cleanup;
-	}
-	for (i = 0; i < sk_X509_num(c->extra); i++) {
-		if (!CMS_add1_cert(cms, sk_X509_value(c->extra, i))) {
-			kerr_set(e, ret, "cannot add a certificate");
-			goto cleanup;
-		}
-	}
-	if (!CMS_final(cms, in, NULL, CMS_BINARY)) {
-		kerr_set(e, ret, "cannot sign the AuthPack: %s", ossl_err());
-		goto cleanup;
-	}
-	n = i2d_CMS_ContentInfo(cms, &der);
-	if (n <= 0 || (*der_out = malloc((size_t)n)) == NULL) {
-		kerr_set(e, ret, "cannot encode the SignedData");
-		goto cleanup;
-	}
-	memcpy(*der_out, der, (size_t)n);
-	*len_out = (size_t)n;
-	ret = 0;
-cleanup:
-	OPENSSL_free(der);
-	BIO_free(in);
-	ASN1_OBJECT_free(obj);
-	CMS_ContentInfo_free(cms);
-	return ret;
-}
-
 kerr_t
 pkl_req_pk(const struct pkl_client *c, struct pkl_logon *l,
     const uint8_t *tok, size_t toklen, struct kerr *e)
@@ -390,7 +340,8 @@ pkl_req_pk(const struct pkl_client *c, struct pkl_logon *l,
 	    &body_len, e)) != 0 ||
 	    (ret = auth_pack(c, l, body, body_len, tok, toklen, &ap, &ap_len,
 	    e)) != 0 ||
-	    (ret = sign_auth_pack(c, ap, ap_len, &sd, &sd_len, e)) != 0)
+	    (ret = pk_cms_sign(c->id, PK_CONTENT_AUTH_DATA, ap, ap_len, &sd,
+	    &sd_len, e)) != 0)
 		goto cleanup;
 	ret = KRB_ERR_GENERIC;
 	if (asn1krb_octets_set(&pkreq->signed_auth_pack, sd, sd_len) != 0 ||
@@ -413,60 +364,40 @@ cleanup:
 }
 
 /*
- * Verify the KDC's SignedData over KDCDHKeyInfo and return its content.
- * The signer certificate is not chain-validated here: either it must be
- * the pinned one, or only the signature is checked.
+ * Verify the KDC's SignedData over KDCDHKeyInfo (the KDC's own CMS
+ * verifier serves here too) and decode its content.  The signer
+ * certificate is not chain-validated: either it must be the pinned one,
+ * or only the signature is checked.
  */
 static kerr_t
 kdc_signed_data(const struct pkl_client *c, const ASN1_OCTET_STRING *sd,
     PKINIT_KDC_DH_KEY_INFO **ki_out, struct kerr *e)
 {
-	const unsigned char *p = sd->data;
-	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, sd->length);
-	STACK_OF(X509) *pin = NULL, *signers = NULL;
-	BIO *out = BIO_new(BIO_s_mem());
-	BUF_MEM *mem = NULL;
-	char oid[64];
-	kerr_t ret = KDC_ERR_INVALID_SIG;
+	struct pk_signed *s = NULL;
+	const uint8_t *a, *b;
+	size_t alen, blen;
+	kerr_t ret;
 
-	if (cms == NULL || p != sd->data + sd->length || out == NULL ||
-	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		kerr_set(e, ret, "dhSignedData is not a CMS SignedData");
-		goto cleanup;
-	}
-	OBJ_obj2txt(oid, sizeof(oid), CMS_get0_eContentType(cms), 1);
-	if (strcmp(oid, ID_PKINIT_DH_KEY_DATA) != 0) {
-		kerr_set(e, ret, "dhSignedData eContentType is %s", oid);
-		goto cleanup;
+	ret = pk_cms_verify(sd->data, (size_t)sd->length,
+	    PK_CONTENT_DH_KEY_DATA, 0, &s, e);
+	if (ret != 0) {
+		kerr_prefix(e, "dhSignedData: ");
+		return ret;
 	}
 	if (c->kdc_cert != NULL) {
-		pin = sk_X509_new_null();
-		if (pin == NULL || !sk_X509_push(pin, c->kdc_cert))
-			goto cleanup;
-	}
-	if (CMS_verify(cms, pin, NULL, NULL, out,
-	    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
-		kerr_set(e, ret, "KDC signature does not verify: %s",
-		    ossl_err());
-		goto cleanup;
-	}
-	if (c->kdc_cert != NULL) {
-		signers = CMS_get0_signers(cms);
-		if (sk_X509_num(signers) != 1 ||
-		    X509_cmp(sk_X509_value(signers, 0), c->kdc_cert) != 0) {
-			kerr_set(e, KDC_ERR_KDC_NOT_TRUSTED, "the reply is not "
-			    "signed by the pinned KDC certificate");
+		a = cv_cert_der(s->signer, &alen);
+		b = cv_cert_der(c->kdc_cert, &blen);
+		if (alen != blen || memcmp(a, b, alen) != 0) {
+			ret = kerr_set(e, KDC_ERR_KDC_NOT_TRUSTED, "the reply is "
+			    "signed by '%s', not the pinned KDC certificate",
+			    cv_cert_subject(s->signer));
 			goto cleanup;
 		}
 	}
-	BIO_get_mem_ptr(out, &mem);
-	ret = ASN1KRB_DECODE(PKINIT_KDC_DH_KEY_INFO,
-	    (const uint8_t *)mem->data, mem->length, ki_out, e);
+	ret = ASN1KRB_DECODE(PKINIT_KDC_DH_KEY_INFO, s->content,
+	    s->content_len, ki_out, e);
 cleanup:
-	sk_X509_free(signers);
-	sk_X509_free(pin);
-	BIO_free(out);
-	CMS_ContentInfo_free(cms);
+	pk_signed_free(s);
 	return ret;
 }
 

@@ -106,6 +106,45 @@ cleanup:
 	return ret;
 }
 
+/*
+ * RFC 5349 section 2 (RFC 5480): id-ecPublicKey with the named curve as
+ * parameters, and the uncompressed point.  Built here rather than with
+ * i2d_PUBKEY, which runs OpenSSL's encoder machinery for every key.
+ */
+static int
+ec_spki(enum pk_group grp, EVP_PKEY *k, uint8_t **spki_out, size_t *len_out)
+{
+	static const uint8_t ec_public_key[] = { 0x06, 0x07, 0x2a, 0x86, 0x48,
+		0xce, 0x3d, 0x02, 0x01 };
+	static const uint8_t p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+		0x3d, 0x03, 0x01, 0x07 };
+	static const uint8_t p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00,
+		0x22 };
+	static const uint8_t p521[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00,
+		0x23 };
+	const uint8_t *curve = grp == PK_GROUP_P256 ? p256 :
+	    grp == PK_GROUP_P384 ? p384 : p521;
+	size_t curve_len = grp == PK_GROUP_P256 ? sizeof(p256) : sizeof(p384);
+	unsigned char point[1 + 2 * 66];
+	struct pk_der d;
+	size_t plen = 0, at;
+
+	if (EVP_PKEY_get_octet_string_param(k,
+	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof(point),
+	    &plen) != 1 || plen == 0 || point[0] != 0x04)
+		return -1;
+	pk_der_init(&d);
+	pk_der_raw(&d, ec_public_key, sizeof(ec_public_key));
+	pk_der_raw(&d, curve, curve_len);
+	pk_der_wrap(&d, 0, 0x30);
+	at = d.len;
+	pk_der_raw(&d, "", 1);          /* BIT STRING: no unused bits */
+	pk_der_raw(&d, point, plen);
+	pk_der_wrap(&d, at, 0x03);
+	pk_der_wrap(&d, 0, 0x30);
+	return pk_der_take(&d, spki_out, len_out);
+}
+
 static EVP_PKEY *
 keygen(const char *type, const char *group)
 {
@@ -130,24 +169,17 @@ pkx_client_key(enum pk_group grp, EVP_PKEY **key_out, uint8_t **spki_out,
 {
 	const char *name = pkx_ossl_group(grp);
 	BIGNUM *p = NULL, *g = NULL, *q = NULL, *y = NULL;
-	unsigned char *der = NULL;
 	EVP_PKEY *k = NULL;
 	uint8_t *out = NULL;
 	size_t len = 0;
-	int n, ret = -1;
+	int ret = -1;
 
 	if (name == NULL)
 		return -1;
 	if (grp >= PK_GROUP_P256) {
-		/* RFC 5349 section 2: id-ecPublicKey with the named curve,
-		 * which is what i2d_PUBKEY writes for a named-curve key. */
-		if ((k = keygen("EC", name)) == NULL)
+		if ((k = keygen("EC", name)) == NULL ||
+		    ec_spki(grp, k, &out, &len) != 0)
 			goto cleanup;
-		n = i2d_PUBKEY(k, &der);
-		if (n <= 0 || (out = malloc((size_t)n)) == NULL)
-			goto cleanup;
-		memcpy(out, der, (size_t)n);
-		len = (size_t)n;
 	} else {
 		/* RFC 3526 primes are safe primes: q = (p - 1) / 2. */
 		if ((k = keygen("DH", name)) == NULL)
@@ -168,7 +200,6 @@ pkx_client_key(enum pk_group grp, EVP_PKEY **key_out, uint8_t **spki_out,
 	*len_out = len;
 	ret = 0;
 cleanup:
-	OPENSSL_free(der);
 	free(out);
 	EVP_PKEY_free(k);
 	BN_free(p);
@@ -194,29 +225,31 @@ pkx_client_secret(EVP_PKEY *mine, enum pk_group grp, const uint8_t *kdc_pub,
 	uint8_t *secret = NULL;
 	size_t len = 0;
 
-	if (bld == NULL || name == NULL ||
-	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    name, 0))
+	if (name == NULL)
 		goto cleanup;
 	if (is_ec) {
-		/* RFC 5349 section 2: the ECPoint itself. */
-		if (!OSSL_PARAM_BLD_push_octet_string(bld,
-		    OSSL_PKEY_PARAM_PUB_KEY, kdc_pub, kdc_len))
+		/* RFC 5349 section 2: the ECPoint itself, on our curve. */
+		peer = EVP_PKEY_new();
+		if (peer == NULL || EVP_PKEY_copy_parameters(peer, mine) != 1 ||
+		    EVP_PKEY_set1_encoded_public_key(peer, kdc_pub,
+		    kdc_len) != 1)
 			goto cleanup;
 	} else {
 		/* RFC 4556 section 3.2.3.1: DER INTEGER y. */
 		ai = d2i_ASN1_INTEGER(NULL, &p, (long)kdc_len);
-		if (ai == NULL || p != kdc_pub + kdc_len ||
+		if (bld == NULL || ai == NULL || p != kdc_pub + kdc_len ||
 		    (y = ASN1_INTEGER_to_BN(ai, NULL)) == NULL ||
-		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
+		    !OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, name, 0) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y) ||
+		    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+			goto cleanup;
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+		if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+		    EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY,
+		    params) != 1)
 			goto cleanup;
 	}
-	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
-		goto cleanup;
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, is_ec ? "EC" : "DH", NULL);
-	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto cleanup;
 	EVP_PKEY_CTX_free(ctx);
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
 	if (ctx == NULL || EVP_PKEY_derive_init(ctx) != 1)
@@ -224,8 +257,13 @@ pkx_client_secret(EVP_PKEY *mine, enum pk_group grp, const uint8_t *kdc_pub,
 	/* DHSharedSecret is padded to the size of p (section 3.2.3.1). */
 	if (!is_ec && EVP_PKEY_CTX_set_dh_pad(ctx, 1) != 1)
 		goto cleanup;
-	/* The peer key is validated here (on the curve / in range). */
-	if (EVP_PKEY_derive_set_peer(ctx, peer) != 1 ||
+	/*
+	 * A DH public value gets OpenSSL's full check here.  An EC point was
+	 * checked to be on the curve when it was decoded, and the NIST
+	 * curves have cofactor 1, so the full check (a scalar multiplication
+	 * by the order) would add nothing but cost.
+	 */
+	if (EVP_PKEY_derive_set_peer_ex(ctx, peer, !is_ec) != 1 ||
 	    EVP_PKEY_derive(ctx, NULL, &len) != 1 ||
 	    (secret = malloc(len)) == NULL ||
 	    EVP_PKEY_derive(ctx, secret, &len) != 1)

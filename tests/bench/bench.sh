@@ -17,6 +17,8 @@
 #   BENCH_MIT       0 skips the MIT runs (profiling our side only)
 #   BENCH_NATIVE    0 skips the runs with the native PKINIT client
 #                   (tests/bench/pkload: ECDH P-256, and DH MODP-2048)
+#   BENCH_NATIVE_CLIENTS  native client processes (default 4: they are
+#                   cheap, and fewer cannot keep the KDC busy)
 #   BENCH_SOAK      N: also a memory soak of N logons (ECDH, -w 1) with
 #                   the native client, printing the KDC's resident memory
 #                   every BENCH_SOAK_INTERVAL seconds (default 10)
@@ -41,6 +43,7 @@ DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-2}
 CLIENTS=${BENCH_CLIENTS:-2}
 WORKERS=${BENCH_WORKERS:-1 2}
+NATIVE_CLIENTS=${BENCH_NATIVE_CLIENTS:-4}
 REALM=EXAMPLE.TEST
 
 require_cmd krb5kdc kdb5_util kadmin.local slapd openssl
@@ -285,7 +288,7 @@ native() {
 	ng=$1 nc=$2 nk=$3 nout=$4
 	shift 4
 	"$PKLOAD" -s "127.0.0.1:$PORT" -g "$ng" -i "$PKI/$nc.crt" \
-	    -x "$PKI/$nc.key" -K "$PKI/$nk.crt" -c "$CLIENTS" -W "$WARMUP" \
+	    -x "$PKI/$nc.key" -K "$PKI/$nk.crt" -c "$NATIVE_CLIENTS" -W "$WARMUP" \
 	    -k "$KDC_PID" "$@" >"$nout" 2>"$nout.err"
 	if [ $? -ne 0 ]; then
 		echo "bench: native run failed: $(head -c 300 "$nout.err")" >&2
@@ -305,7 +308,7 @@ nreport() {
 }
 
 if [ "${BENCH_NATIVE:-1}" != 0 ]; then
-	echo "# native PKINIT client (tests/bench/pkload), $CLIENTS processes:" \
+	echo "# native PKINIT client (tests/bench/pkload), $NATIVE_CLIENTS processes:" \
 	    "ECDSA P-256 certificate with ECDH P-256, or RSA-2048 with DH MODP-2048"
 	nrow "run" "exch/s" "cpu-ms/ex" "cl-ms/ex" "p50-ms" "p90-ms" \
 	    "p99-ms" "failures"
@@ -325,12 +328,15 @@ fi
 
 # --- Memory soak: BENCH_SOAK logons in a row, resident memory sampled ---
 if [ -n "${BENCH_SOAK:-}" ]; then
-	echo "# soak: $BENCH_SOAK logons, ECDH P-256, ECDSA KDC key, -w 1"
+	echo "# soak: $BENCH_SOAK logons, ECDH P-256, ECDSA KDC key, -w 1;" \
+	    "rss_sample=<seconds> <logons> <KDC resident kB>"
 	start_ours 1 "$T/kdc-ec.conf"
 	native P-256 alice-ec kdc-ec "$T/native-soak" -n "$BENCH_SOAK" \
 	    -m "${BENCH_SOAK_INTERVAL:-10}"
 	stop_pid "$KDC_PID"
 	grep '^rss_sample=' "$T/native-soak" | sed 's/^/# /'
+	nrow "run" "exch/s" "cpu-ms/ex" "cl-ms/ex" "p50-ms" "p90-ms" \
+	    "p99-ms" "failures"
 	nreport "soak (native client)" "$T/native-soak"
 	awk -F'[= ]' -v n="$BENCH_SOAK" '
 	    $1 == "rss_sample" {

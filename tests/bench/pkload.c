@@ -213,8 +213,17 @@ logon(void *state, char *err, size_t errlen)
 		goto cleanup;
 	ret = o->tcp_only ? send_tcp(o, req, req_len, &rep, &rep_len, &e) :
 	    send_udp(o, req, req_len, &rep, &rep_len, &e);
-	if (ret != 0 ||
-	    (ret = pkl_freshness(rep, rep_len, &tok, &tok_len, &e)) != 0)
+	if (ret != 0)
+		goto cleanup;
+	ret = pkl_freshness(rep, rep_len, &tok, &tok_len, &e);
+	/* RFC 4120 section 7.2.1: a reply too big for UDP, again on TCP. */
+	if (ret == KRB_ERR_RESPONSE_TOO_BIG && !o->tcp_only) {
+		free(rep);
+		rep = NULL;
+		if ((ret = send_tcp(o, req, req_len, &rep, &rep_len, &e)) == 0)
+			ret = pkl_freshness(rep, rep_len, &tok, &tok_len, &e);
+	}
+	if (ret != 0)
 		goto cleanup;
 	free(rep);
 	rep = NULL;

@@ -34,6 +34,8 @@
 #define MAX_SAMPLES (1u << 24)
 /* Failure messages each client process prints. */
 #define MAX_REPORTED 3
+/* KDC worker processes looked at. */
+#define MAX_KDC_PROCS 256
 
 enum { REC_OK = 1, REC_FAIL = 2, REC_END = 3 };
 
@@ -234,8 +236,6 @@ children(pid_t pid, pid_t *out, int max)
 	closedir(d);
 	return n;
 }
-
-#define MAX_KDC_PROCS 256
 
 double
 bench_kdc_cpu(pid_t pid, int *nprocs_out, double *sys_out)

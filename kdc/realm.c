@@ -125,6 +125,11 @@ load_realm(const struct kdc_config *cfg, const struct realm_config *rc,
 	    rc->pkinit_pool.n, &r->store, e);
 	if (ret)
 		return blame(cfg, rc->name, "pkinit_anchors", ret, e);
+	/* Part of the store: a reload starts with an empty cache. */
+	ret = cv_store_chain_cache(r->store, rc->pkinit_chain_cache_ttl,
+	    CV_CHAIN_CACHE_ENTRIES, e);
+	if (ret)
+		return blame(cfg, rc->name, "pkinit_chain_cache_ttl", ret, e);
 	memset(&warn, 0, sizeof(warn));
 	ret = pk_identity_load(rc->pkinit_identity,
 	    rc->pkinit_identity_passphrase_file, rc->name, &r->id, &warn, e);

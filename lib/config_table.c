@@ -199,6 +199,11 @@ static const struct config_option options[] = {
 	{ "realms", "group_cache_lifetime", CONFIG_DURATION, 0, "300",
 	  0, DAY, NULL, "how long resolved group memberships are reused",
 	  RLM(group_cache_lifetime), NULL },
+
+	/* Performance: verified certificate path cache. */
+	{ "realms", "pkinit_chain_cache_ttl", CONFIG_DURATION, 0, "1h",
+	  0, DAY, NULL, "how long a verified client certificate path is "
+	  "reused (0: never)", RLM(pkinit_chain_cache_ttl), NULL },
 };
 
 const struct config_option *

@@ -34,6 +34,7 @@ struct cv_cert {
 	char *issuer;
 	char *serial;
 	char sha1[41];
+	uint8_t sha256[CV_CERT_SHA256_LEN];
 	int64_t not_before;
 	int64_t not_after;
 };
@@ -169,6 +170,9 @@ cv_cert_wrap(X509 *x)
 	    mdlen != sizeof(md))
 		goto fail;
 	hex(md, sizeof(md), c->sha1, 0);
+	if (!EVP_Digest(c->der, c->der_len, c->sha256, &mdlen, EVP_sha256(),
+	    NULL) || mdlen != sizeof(c->sha256))
+		goto fail;
 	c->not_before = asn1_time_epoch(X509_get0_notBefore(x));
 	c->not_after = asn1_time_epoch(X509_get0_notAfter(x));
 	return c;
@@ -264,6 +268,12 @@ const char *
 cv_cert_sha1_hex(const struct cv_cert *c)
 {
 	return c->sha1;
+}
+
+const uint8_t *
+cv_cert_sha256(const struct cv_cert *c)
+{
+	return c->sha256;
 }
 
 int64_t

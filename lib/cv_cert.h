@@ -33,6 +33,10 @@ const char *cv_cert_issuer(const struct cv_cert *c);
 const char *cv_cert_serial_hex(const struct cv_cert *c);
 /* SHA-1 over the DER certificate, lower-case hex (the "thumbprint"). */
 const char *cv_cert_sha1_hex(const struct cv_cert *c);
+/* SHA-256 over the DER certificate (CV_CERT_SHA256_LEN bytes): the
+ * certificate's identity for caches keyed by content. */
+#define CV_CERT_SHA256_LEN 32
+const uint8_t *cv_cert_sha256(const struct cv_cert *c);
 /* Validity in seconds since the epoch. */
 int64_t cv_cert_not_before(const struct cv_cert *c);
 int64_t cv_cert_not_after(const struct cv_cert *c);

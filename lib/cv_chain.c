@@ -1,6 +1,7 @@
 /*
  * cv_chain.c - trust store loading and client certificate path
- * validation over X509_STORE, with RFC 4556 error mapping.
+ * validation over X509_STORE, with RFC 4556 error mapping, answered from
+ * the store's verified-path cache (cv_vcache.c) when it has one.
  */
 #include "config.h"
 
@@ -18,11 +19,16 @@
 
 #include "cv_chain.h"
 #include "cv_priv.h"
+#include "cv_vcache.h"
+#include "metrics.h"
 
 struct cv_store {
 	X509_STORE *anchors;
 	size_t n_anchors;
+	/* The anchors as cv_cert, so that verified paths share them. */
+	struct cv_cert **anchor_certs;
 	struct cv_certs *pool;
+	struct cv_vcache *vc;       /* NULL: every path verified in full */
 };
 
 /* Bounds on what configuration can make us load. */
@@ -138,6 +144,7 @@ static int
 anchor_sink(void *arg, X509 *x)
 {
 	struct cv_store *s = arg;
+	struct cv_cert **nv, *c;
 
 	/* The same anchor listed twice is harmless. */
 	ERR_set_mark();
@@ -146,7 +153,14 @@ anchor_sink(void *arg, X509 *x)
 		return 0;
 	}
 	ERR_pop_to_mark();
-	s->n_anchors++;
+	nv = realloc(s->anchor_certs, (s->n_anchors + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return -1;
+	s->anchor_certs = nv;
+	c = cv_cert_wrap(x);
+	if (c == NULL)
+		return -1;
+	s->anchor_certs[s->n_anchors++] = c;
 	return 0;
 }
 
@@ -168,9 +182,15 @@ pool_sink(void *arg, X509 *x)
 void
 cv_store_free(struct cv_store *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
+	cv_vcache_free(s->vc);
 	X509_STORE_free(s->anchors);
+	for (i = 0; i < s->n_anchors; i++)
+		cv_cert_free(s->anchor_certs[i]);
+	free(s->anchor_certs);
 	cv_certs_free(s->pool);
 	free(s);
 }
@@ -261,8 +281,41 @@ subject_of(X509 *x)
 	return s;
 }
 
-kerr_t
-cv_verify(const struct cv_store *s, const struct cv_cert *leaf,
+/*
+ * The cv_cert for a certificate of a verified path: the caller's leaf or
+ * one the client sent, a pool or anchor certificate of the store (the path
+ * holds the very X509 objects it was given), else a new wrapping.  Shared
+ * objects keep a cached path small and save the wrapping work.
+ */
+static struct cv_cert *
+path_member(const struct cv_store *s, const struct cv_cert *leaf,
+    const struct cv_certs *untrusted, X509 *x)
+{
+	struct cv_cert *c;
+	size_t i;
+
+	if (cv_cert_x509(leaf) == x)
+		return cv_cert_ref((struct cv_cert *)leaf);
+	for (i = 0; i < cv_certs_count(untrusted); i++) {
+		c = cv_certs_get(untrusted, i);
+		if (cv_cert_x509(c) == x)
+			return cv_cert_ref(c);
+	}
+	for (i = 0; i < cv_certs_count(s->pool); i++) {
+		c = cv_certs_get(s->pool, i);
+		if (cv_cert_x509(c) == x)
+			return cv_cert_ref(c);
+	}
+	for (i = 0; i < s->n_anchors; i++) {
+		if (cv_cert_x509(s->anchor_certs[i]) == x)
+			return cv_cert_ref(s->anchor_certs[i]);
+	}
+	return cv_cert_wrap(x);
+}
+
+/* The full check: path building and verification by OpenSSL. */
+static kerr_t
+verify_path(const struct cv_store *s, const struct cv_cert *leaf,
     const struct cv_certs *untrusted, int64_t at, struct cv_certs **chain_out,
     struct kerr *e)
 {
@@ -334,7 +387,8 @@ cv_verify(const struct cv_store *s, const struct cv_cert *leaf,
 			goto cleanup;
 		}
 		for (i = 0; i < sk_X509_num(path); i++) {
-			c = cv_cert_wrap(sk_X509_value(path, i));
+			c = path_member(s, leaf, untrusted,
+			    sk_X509_value(path, i));
 			if (c == NULL || cv_certs_add(chain, c) != 0) {
 				cv_cert_free(c);
 				kerr_set(e, ret, "out of memory");
@@ -352,6 +406,69 @@ cleanup:
 	X509_STORE_CTX_free(ctx);
 	sk_X509_pop_free(inter, X509_free);
 	return ret;
+}
+
+kerr_t
+cv_verify(const struct cv_store *s, const struct cv_cert *leaf,
+    const struct cv_certs *untrusted, int64_t at, struct cv_certs **chain_out,
+    struct kerr *e)
+{
+	uint8_t key[CV_VCACHE_KEY_LEN];
+	struct cv_certs *chain = NULL;
+	kerr_t ret;
+
+	if (s->vc == NULL || cv_vcache_key(s->vc, leaf, untrusted, key) != 0)
+		return verify_path(s, leaf, untrusted, at, chain_out, e);
+	if (cv_vcache_get(s->vc, key, at, &chain)) {
+		metrics_counter_add("cert_chain_cache_hits_total", 1);
+		if (chain_out != NULL)
+			*chain_out = chain;
+		else
+			cv_certs_free(chain);
+		return 0;
+	}
+	metrics_counter_add("cert_chain_cache_misses_total", 1);
+	/* Failures are not kept: the next attempt gets the full check and
+	 * its precise message again. */
+	ret = verify_path(s, leaf, untrusted, at, &chain, e);
+	if (ret)
+		return ret;
+	cv_vcache_put(s->vc, key, chain, at);
+	if (chain_out != NULL)
+		*chain_out = chain;
+	else
+		cv_certs_free(chain);
+	return 0;
+}
+
+kerr_t
+cv_store_chain_cache(struct cv_store *s, int64_t ttl, size_t max_entries,
+    struct kerr *e)
+{
+	struct cv_vcache *vc = NULL;
+
+	if (ttl > 0) {
+		vc = cv_vcache_new(max_entries, ttl);
+		if (vc == NULL)
+			return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+		/* Exported at zero from the start, so rate() works. */
+		(void)metrics_describe("cert_chain_cache_hits_total",
+		    METRICS_COUNTER, "Client certificate paths answered from "
+		    "the verified-path cache");
+		(void)metrics_describe("cert_chain_cache_misses_total",
+		    METRICS_COUNTER, "Client certificate paths verified in "
+		    "full with the verified-path cache on");
+	}
+	cv_vcache_free(s->vc);
+	s->vc = vc;
+	return 0;
+}
+
+void
+cv_store_chain_cache_stats(const struct cv_store *s,
+    struct cv_vcache_stats *out)
+{
+	cv_vcache_get_stats(s->vc, out);
 }
 
 /* id-pkinit-KPClientAuth and Microsoft Smart Card Logon. */

@@ -4,7 +4,8 @@
  * checks a certificate must pass before it can log anyone on.
  *
  * A struct cv_store is built once at start (and again on reload) from
- * pkinit_anchors and pkinit_pool; verification then only reads it.
+ * pkinit_anchors and pkinit_pool; verification then only reads it, apart
+ * from the store's optional cache of verified paths (cv_vcache.h).
  */
 #ifndef PKINIT_KDC_CV_CHAIN_H
 #define PKINIT_KDC_CV_CHAIN_H
@@ -16,6 +17,7 @@
 #include "kerror.h"
 
 struct cv_store;
+struct cv_vcache_stats;
 
 /*
  * Each location is "FILE:path" (a PEM bundle, or one DER certificate),
@@ -46,10 +48,29 @@ size_t cv_store_pool_count(const struct cv_store *s);
  * KDC_ERR_REVOKED_CERTIFICATE, KDC_ERR_INVALID_CERTIFICATE (expired, not
  * yet valid, bad signature, bad CA constraints, anything else).  The
  * message names the failing certificate's subject.
+ *
+ * With a chain cache (cv_store_chain_cache) a path verified before for
+ * the same leaf and the same certificates sent is answered from it while
+ * every certificate of the path is valid at `at`; failures always come
+ * from the full check.  *chain_out is the caller's either way; it may
+ * share certificate objects with leaf, untrusted and the store.
  */
 kerr_t cv_verify(const struct cv_store *s, const struct cv_cert *leaf,
     const struct cv_certs *untrusted, int64_t at, struct cv_certs **chain_out,
     struct kerr *e);
+
+/*
+ * Give s a cache of at most max_entries verified paths, each reused for
+ * ttl seconds at most (pkinit_chain_cache_ttl); ttl 0 removes the cache.
+ * Any previous cache is dropped.  Counted in the metrics
+ * cert_chain_cache_hits_total and cert_chain_cache_misses_total.
+ */
+#define CV_CHAIN_CACHE_ENTRIES 1024
+kerr_t cv_store_chain_cache(struct cv_store *s, int64_t ttl,
+    size_t max_entries, struct kerr *e);
+/* All zero when s has no cache. */
+void cv_store_chain_cache_stats(const struct cv_store *s,
+    struct cv_vcache_stats *out);
 
 /*
  * Key purposes of a client certificate (RFC 4556 section 3.2.2):

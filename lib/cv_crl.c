@@ -28,6 +28,12 @@ struct cv_crl {
 	X509_CRL *crl;
 	char issuer[512];
 	unsigned int refs;
+	/* The issuer (SHA-256 of its certificate) whose key verified the
+	 * signature, and which may sign CRLs, with the extensions found
+	 * acceptable: the parts of cv_crl_verify that do not depend on the
+	 * time, done once per CRL object instead of per logon. */
+	int verified;
+	uint8_t verified_by[CV_CERT_SHA256_LEN];
 };
 
 /* Largest CRL file read from disk. */
@@ -346,13 +352,13 @@ check_extensions(const X509_CRL *x, struct kerr *e)
 	return 0;
 }
 
-kerr_t
-cv_crl_verify(const struct cv_crl *crl, const struct cv_cert *issuer,
-    int64_t now, int64_t skew, struct kerr *e)
+/* Name, keyUsage, signature and extensions: everything but the time. */
+static kerr_t
+verify_by(const struct cv_crl *crl, const struct cv_cert *issuer,
+    struct kerr *e)
 {
 	X509 *ix = cv_cert_x509(issuer);
 	EVP_PKEY *key;
-	int64_t tu, nu;
 	kerr_t ret;
 
 	if (X509_NAME_cmp(X509_CRL_get_issuer(crl->crl),
@@ -376,6 +382,29 @@ cv_crl_verify(const struct cv_crl *crl, const struct cv_cert *issuer,
 	if (ret) {
 		kerr_prefix(e, "CRL of '%s': ", crl->issuer);
 		return ret;
+	}
+	return 0;
+}
+
+kerr_t
+cv_crl_verify(struct cv_crl *crl, const struct cv_cert *issuer, int64_t now,
+    int64_t skew, struct kerr *e)
+{
+	int64_t tu, nu;
+	kerr_t ret;
+
+	/* A cached CRL is used by every logon under its issuer: its
+	 * signature and its list of entries are checked once.  The issuer
+	 * is named by its whole certificate, so another certificate with
+	 * the same name (or key) is checked afresh. */
+	if (!crl->verified || memcmp(crl->verified_by, cv_cert_sha256(issuer),
+	    CV_CERT_SHA256_LEN) != 0) {
+		ret = verify_by(crl, issuer, e);
+		if (ret)
+			return ret;
+		memcpy(crl->verified_by, cv_cert_sha256(issuer),
+		    CV_CERT_SHA256_LEN);
+		crl->verified = 1;
 	}
 	tu = cv_crl_this_update(crl);
 	nu = cv_crl_next_update(crl);

@@ -69,9 +69,11 @@ int cv_crl_covers(const struct cv_crl *crl, const struct cv_cert *cert);
  * signature verifies with issuer's key, no critical extension we do not
  * understand (indirect CRLs and partitioned CRLs are refused),
  * thisUpdate <= now + skew and now <= nextUpdate (a CRL without
- * nextUpdate is refused).
+ * nextUpdate is refused).  The CRL remembers the last issuer certificate
+ * that passed the checks not depending on the time, so reusing a cached
+ * CRL costs no signature check.
  */
-kerr_t cv_crl_verify(const struct cv_crl *crl, const struct cv_cert *issuer,
+kerr_t cv_crl_verify(struct cv_crl *crl, const struct cv_cert *issuer,
     int64_t now, int64_t skew, struct kerr *e);
 
 /* The delta belongs to base: deltaCRLIndicator <= base's cRLNumber and

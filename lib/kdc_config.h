@@ -90,6 +90,9 @@ struct realm_config {
 	int pkinit_allow_rfc822_mapping;     /* bool, default false */
 	int64_t group_cache_lifetime;        /* seconds, default 300 */
 
+	/* Performance: verified certificate path cache. */
+	int64_t pkinit_chain_cache_ttl;      /* seconds, default 1h; 0: off */
+
 	const char *file;            /* where the realm block starts */
 	int line;
 	struct realm_config *next;

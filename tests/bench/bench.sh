@@ -2,7 +2,7 @@
 # bench.sh - PKINIT logon benchmark: pkinit-kdc against MIT krb5kdc, with
 # the same certificates, the same clients and the same load, in one run.
 #
-#   tests/bench/bench.sh [LOADGEN]
+#   tests/bench/bench.sh [LOADGEN [PKLOAD]]
 #
 # Environment (all optional):
 #   BENCH_DURATION  measured seconds per run (default 15)
@@ -15,12 +15,22 @@
 #   BENCH_LDAP_CACHE_TTL  pkinit-kdc's ldap_cache_ttl (default 10s; 0: off)
 #   BENCH_EC        0 skips the run with the ECDSA KDC key
 #   BENCH_MIT       0 skips the MIT runs (profiling our side only)
+#   BENCH_NATIVE    0 skips the runs with the native PKINIT client
+#                   (tests/bench/pkload: ECDH P-256, and DH MODP-2048)
+#   BENCH_NATIVE_CLIENTS  native client processes (default 4: they are
+#                   cheap, and fewer cannot keep the KDC busy)
+#   BENCH_SOAK      N: also a memory soak of N logons (ECDH, -w 1) with
+#                   the native client, printing the KDC's resident memory
+#                   every BENCH_SOAK_INTERVAL seconds (default 10); the
+#                   KDC log grows by about 1 kB per logon (with KEEP_TMP)
 #   KEEP_TMP        keep the temporary directory
 #
 # Everything runs on 127.0.0.1 in a private temporary directory: the test
 # PKI (tests/integration/pki.sh), a private slapd with conf/sample.ldif,
 # our daemon and an MIT krb5kdc database.  Every process started here is
-# stopped on exit.  The clients are MIT libkrb5 (tests/bench/loadgen).
+# stopped on exit.  The clients are MIT libkrb5 (tests/bench/loadgen), and
+# for the rows marked "native client" the project's own PKINIT client
+# (tests/bench/pkload), which speaks ECDH and costs far less CPU.
 set -u
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -29,14 +39,19 @@ export top_srcdir top_builddir
 . "$top_srcdir/tests/integration/lib.sh"
 
 LOADGEN=${1:-$top_builddir/tests/bench/loadgen}
+PKLOAD=${2:-$top_builddir/tests/bench/pkload}
 DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-2}
 CLIENTS=${BENCH_CLIENTS:-2}
 WORKERS=${BENCH_WORKERS:-1 2}
+NATIVE_CLIENTS=${BENCH_NATIVE_CLIENTS:-4}
 REALM=EXAMPLE.TEST
 
 require_cmd krb5kdc kdb5_util kadmin.local slapd openssl
 [ -x "$LOADGEN" ] || { echo "bench: $LOADGEN not built" >&2; exit 1; }
+if [ "${BENCH_NATIVE:-1}" != 0 ] || [ -n "${BENCH_SOAK:-}" ]; then
+	[ -x "$PKLOAD" ] || { echo "bench: $PKLOAD not built" >&2; exit 1; }
+fi
 test_init
 T=$TEST_TMP
 PKI=$T/pki
@@ -266,8 +281,78 @@ if [ "${BENCH_EC:-1}" != 0 ]; then
 	stop_pid "$KDC_PID"
 	report "ours -w $w, ECDSA key" "$T/ours-ec-w$w"
 fi
+
+# --- The native client: our KDC under a client that costs little CPU ---
+# native GROUP CERT KDCCERT OUT [pkload options...]: pkload against our
+# KDC (KDC_PID), accepting only replies signed with KDCCERT.
+native() {
+	ng=$1 nc=$2 nk=$3 nout=$4
+	shift 4
+	"$PKLOAD" -s "127.0.0.1:$PORT" -g "$ng" -i "$PKI/$nc.crt" \
+	    -x "$PKI/$nc.key" -K "$PKI/$nk.crt" -c "$NATIVE_CLIENTS" -W "$WARMUP" \
+	    -k "$KDC_PID" "$@" >"$nout" 2>"$nout.err"
+	if [ $? -ne 0 ]; then
+		echo "bench: native run failed: $(head -c 300 "$nout.err")" >&2
+	fi
+}
+
+nrow() {
+	printf '%-50s %8s %9s %9s %7s %7s %7s %8s\n' "$@"
+}
+
+nreport() {
+	nrow "$1" "$(val "$2" exchanges_per_s)" \
+	    "$(val "$2" kdc_cpu_ms_per_exchange)" \
+	    "$(val "$2" client_cpu_ms_per_exchange)" "$(val "$2" lat_p50_ms)" \
+	    "$(val "$2" lat_p90_ms)" "$(val "$2" lat_p99_ms)" \
+	    "$(val "$2" failures)"
+}
+
+if [ "${BENCH_NATIVE:-1}" != 0 ]; then
+	echo "# native PKINIT client (tests/bench/pkload), $NATIVE_CLIENTS processes:" \
+	    "ECDSA P-256 certificate with ECDH P-256, or RSA-2048 with DH MODP-2048"
+	nrow "run" "exch/s" "cpu-ms/ex" "cl-ms/ex" "p50-ms" "p90-ms" \
+	    "p99-ms" "failures"
+	for w in 1 2; do
+		start_ours "$w" "$T/kdc-ec.conf"
+		native P-256 alice-ec kdc-ec "$T/native-ecdh-w$w" -d "$DURATION"
+		stop_pid "$KDC_PID"
+		nreport "ours -w $w, ECDSA key, ECDH P-256 (native client)" \
+		    "$T/native-ecdh-w$w"
+	done
+	start_ours 1 "$T/kdc.conf"
+	native MODP-2048 alice kdc "$T/native-dh-w1" -d "$DURATION"
+	stop_pid "$KDC_PID"
+	nreport "ours -w 1, RSA key, DH MODP-2048 (native client)" \
+	    "$T/native-dh-w1"
+fi
+
+# --- Memory soak: BENCH_SOAK logons in a row, resident memory sampled ---
+if [ -n "${BENCH_SOAK:-}" ]; then
+	echo "# soak: $BENCH_SOAK logons, ECDH P-256, ECDSA KDC key, -w 1;" \
+	    "rss_sample=<seconds> <logons> <KDC resident kB>"
+	start_ours 1 "$T/kdc-ec.conf"
+	native P-256 alice-ec kdc-ec "$T/native-soak" -n "$BENCH_SOAK" \
+	    -m "${BENCH_SOAK_INTERVAL:-10}"
+	stop_pid "$KDC_PID"
+	grep '^rss_sample=' "$T/native-soak" | sed 's/^/# /'
+	nrow "run" "exch/s" "cpu-ms/ex" "cl-ms/ex" "p50-ms" "p90-ms" \
+	    "p99-ms" "failures"
+	nreport "soak (native client)" "$T/native-soak"
+	awk -F'[= ]' -v n="$BENCH_SOAK" '
+	    $1 == "rss_sample" {
+		if (first == "") first = $4
+		last = $4
+		if ($4 > max) max = $4
+	    }
+	    END {
+		printf "soak: %s exchanges, rss after warm-up %s kB, at end %s kB, max %s kB\n",
+		    n, first, last, max
+	    }' "$T/native-soak"
+fi
+
 echo "# KDC CPU split (user/system s per run):"
-for f in "$T"/ours-w* "$T"/mit-w* "$T"/ours-ec-w*; do
+for f in "$T"/ours-w* "$T"/mit-w* "$T"/ours-ec-w* "$T"/native-*; do
 	case $f in *.err) continue ;; esac
 	[ -f "$f" ] || continue
 	echo "#   $(basename "$f"): user $(val "$f" kdc_utime_s) system $(val "$f" kdc_stime_s)"

@@ -429,5 +429,13 @@ ec_key bob-ec
 issue bob-ec ca "$subj_base/OU=Users/CN=bob-ec" bob_ec
 openssl ca -config ca.db/ca.cnf -valid bob-ec.crt 2>/dev/null
 
+# --- Verified-path cache ------------------------------------------------
+# revlater: alice's logon certificate, good in the CA database when made;
+# test_revocation.sh revokes it between two logons to show that a cached
+# path does not skip the revocation check.
+rsa_key revlater
+issue revlater ca "$subj_base/OU=Users/CN=revlater" revoked
+openssl ca -config ca.db/ca.cnf -valid revlater.crt 2>/dev/null
+
 chmod 644 ./*.crt ./*.pem
 touch .complete

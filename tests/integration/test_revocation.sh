@@ -16,6 +16,7 @@ HTTP_PORT=$(free_port)
 OCSP_PORT=$(free_port)
 HANG_PORT=$(free_port)
 PORT=$(free_port)
+MPORT=$(free_port)
 PKI_OCSP_URL=http://127.0.0.1:$OCSP_PORT/ \
 PKI_CRL_URL=http://127.0.0.1:$HTTP_PORT/ca.crl \
 PKI_HANG_URL=http://127.0.0.1:$HANG_PORT/ \
@@ -92,6 +93,7 @@ write_realm_conf() {
 [kdcdefaults]
 	kdc_listen = 127.0.0.1:$PORT
 	kdc_tcp_listen = 127.0.0.1:$PORT
+	metrics_listen = 127.0.0.1:$MPORT
 [logging]
 	kdc = FILE:$TEST_TMP/kdc.log
 	level = debug
@@ -178,6 +180,11 @@ kin revoked
 expect_match "revoked by OCSP: kinit sees the revocation" "$OUT" '[Rr]evoked'
 expect_match "revoked by OCSP -> 72, log names serial, issuer and OCSP" "$(last_log)" \
     "code=72 reason=\"certificate 'CN=revoked,OU=Users,DC=example,DC=test' serial [0-9A-F]+ issued by 'CN=PKINIT Test Issuing CA,.*' is revoked \\(OCSP\\)\""
+# Its path verified, so the second attempt takes it from the verified-path
+# cache: the revocation check runs all the same.
+kin revoked
+expect_match "revoked again, path from the cache -> 72" "$(last_log)" \
+    "code=72 reason=\"certificate 'CN=revoked,.*' is revoked \\(OCSP\\)\""
 
 # --- issuing CA trusted, not in NTAuth ---
 kin alice2
@@ -265,5 +272,45 @@ wait_file_match "$TEST_TMP/kdc.log" 'NTAuth: 2 CA certificates from CN=NTAuth' 5
 	fail "NTAuth change not picked up"
 kin alice2
 expect_tgt "CA added to NTAuth in LDAP is honoured after the refresh, no restart"
+
+# --- revoked after a good logon: the verified-path cache does not skip
+# revocation.  A second responder answers without nextUpdate, so the KDC
+# keeps no OCSP answer and asks on every logon (RFC 6960 section 4.2.2.1).
+chain_hits() {
+	python3 "$top_srcdir/tests/integration/scrape.py" \
+	    "http://127.0.0.1:$MPORT/metrics" 2>/dev/null |
+	    sed -n 's/^pkinit_kdc_cert_chain_cache_hits_total //p'
+}
+OCSP2_PORT=$(free_port)
+python3 "$top_srcdir/tests/integration/ocsp_responder.py" "$OCSP2_PORT" \
+    -index "$PKI/ca.db/index.txt" \
+    -rsigner "$PKI/ocsp.crt" -rkey "$PKI/ocsp.key" -CA "$PKI/ca.crt" \
+    >>"$TEST_TMP/ocsp2.log" 2>&1 &
+track_pid $!
+i=0
+while [ $i -lt 50 ] && ! python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$OCSP2_PORT" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+reconfigure "pkinit_revocation_check = ocsp" \
+    "pkinit_ocsp_responder = http://127.0.0.1:$OCSP2_PORT/"
+H0=$(chain_hits)
+kin revlater
+expect_tgt "certificate good at first logon -> TGT"
+kin revlater
+expect_tgt "second logon, path from the cache -> TGT"
+(cd "$PKI" && openssl ca -config ca.db/ca.cnf -revoke revlater.crt \
+    -crl_reason keyCompromise) >>"$TEST_TMP/ca.log" 2>&1 ||
+	fail "revoking revlater.crt: $(tail -n 3 "$TEST_TMP/ca.log")"
+kin revlater
+expect_match "revoked after good logons, path from the cache -> 72" "$(last_log)" \
+    "code=72 reason=\"certificate 'CN=revlater,.*' is revoked \\(OCSP\\)\""
+H1=$(chain_hits)
+if [ -n "$H0" ] && [ -n "$H1" ] && [ $((H1 - H0)) -eq 2 ]; then
+	pass "the two later logons took their path from the cache"
+else
+	fail "chain cache hits ${H0:-?} -> ${H1:-?}, expected 2 more"
+fi
 
 test_finish

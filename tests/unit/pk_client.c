@@ -7,14 +7,12 @@
 
 #include <openssl/bio.h>
 #include <openssl/cms.h>
-#include <openssl/core_names.h>
 #include <openssl/objects.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "pk_client.h"
-#include "pk_der.h"
+#include "pk_kex.h"
 #include "pki_fixture.h"
 
 #define ID_PKINIT_AUTH_DATA "1.3.6.1.5.2.3.1"
@@ -253,138 +251,24 @@ pkc_as_req(const struct pkc_capture *c, const uint8_t *pa, size_t pa_len,
 	return der;
 }
 
-/* ---- Key agreement, client side ----------------------------------- */
-
-static const char *
-ossl_group(enum pk_group grp)
-{
-	switch (grp) {
-	case PK_GROUP_MODP14:
-		return "modp_2048";
-	case PK_GROUP_MODP15:
-		return "modp_3072";
-	case PK_GROUP_MODP16:
-		return "modp_4096";
-	case PK_GROUP_P256:
-		return "P-256";
-	case PK_GROUP_P384:
-		return "P-384";
-	case PK_GROUP_P521:
-		return "P-521";
-	default:
-		return NULL;
-	}
-}
-
-static BIGNUM *
-prime_of(enum pk_group grp)
-{
-	switch (grp) {
-	case PK_GROUP_MODP14:
-		return BN_get_rfc3526_prime_2048(NULL);
-	case PK_GROUP_MODP15:
-		return BN_get_rfc3526_prime_3072(NULL);
-	case PK_GROUP_MODP16:
-		return BN_get_rfc3526_prime_4096(NULL);
-	default:
-		return NULL;
-	}
-}
-
-static void
-der_bn(struct pk_der *d, const BIGNUM *bn)
-{
-	uint8_t buf[600];
-	int n = BN_num_bytes(bn);
-
-	ck_assert_int_lt(n, (int)sizeof(buf));
-	buf[0] = 0;
-	BN_bn2bin(bn, buf + 1);
-	if (n > 0 && !(buf[1] & 0x80))
-		pk_der_tlv(d, 0x02, buf + 1, (size_t)n);
-	else
-		pk_der_tlv(d, 0x02, buf, (size_t)n + 1);
-}
+/* ---- Key agreement, client side (pk_kex.c) ------------------------ */
 
 uint8_t *
 pkc_dh_spki(const BIGNUM *p, const BIGNUM *g, const BIGNUM *q,
     const BIGNUM *y, size_t *len_out)
 {
-	/* dhpublicnumber 1.2.840.10046.2.1 (RFC 3279 section 2.3.3) */
-	static const uint8_t oid_dh[] = { 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
-		0x3e, 0x02, 0x01 };
-	struct pk_der d, k;
-	uint8_t *out, *ky;
-	size_t at, kl;
+	uint8_t *out = NULL;
 
-	pk_der_init(&k);
-	der_bn(&k, y);
-	ck_assert_int_eq(pk_der_take(&k, &ky, &kl), 0);
-	pk_der_init(&d);
-	pk_der_raw(&d, oid_dh, sizeof(oid_dh));
-	at = d.len;
-	der_bn(&d, p);
-	der_bn(&d, g);
-	if (q != NULL)
-		der_bn(&d, q);
-	pk_der_wrap(&d, at, 0x30);
-	pk_der_wrap(&d, 0, 0x30);
-	at = d.len;
-	pk_der_raw(&d, "", 1);          /* BIT STRING: no unused bits */
-	pk_der_raw(&d, ky, kl);
-	pk_der_wrap(&d, at, 0x03);
-	pk_der_wrap(&d, 0, 0x30);
-	ck_assert_int_eq(pk_der_take(&d, &out, len_out), 0);
-	free(ky);
+	ck_assert_int_eq(pkx_dh_spki(p, g, q, y, &out, len_out), 0);
 	return out;
-}
-
-static EVP_PKEY *
-keygen(const char *type, const char *group)
-{
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-	EVP_PKEY *k = NULL;
-	OSSL_PARAM params[2];
-
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	    (char *)group, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	ck_assert_ptr_nonnull(ctx);
-	ck_assert_int_eq(EVP_PKEY_keygen_init(ctx), 1);
-	ck_assert_int_eq(EVP_PKEY_CTX_set_params(ctx, params), 1);
-	ck_assert_int_eq(EVP_PKEY_generate(ctx, &k), 1);
-	EVP_PKEY_CTX_free(ctx);
-	return k;
 }
 
 uint8_t *
 pkc_client_key(enum pk_group grp, EVP_PKEY **key_out, size_t *len_out)
 {
-	EVP_PKEY *k;
-	unsigned char *der = NULL;
-	uint8_t *out;
+	uint8_t *out = NULL;
 
-	ck_assert_ptr_nonnull(ossl_group(grp));
-	if (grp >= PK_GROUP_P256) {
-		k = keygen("EC", ossl_group(grp));
-		out = pkc_dup(der, i2d_PUBKEY(k, &der), len_out);
-		OPENSSL_free(der);
-	} else {
-		BIGNUM *p = prime_of(grp), *g = BN_new(), *q = BN_new();
-		BIGNUM *y = NULL;
-
-		/* RFC 3526 primes are safe primes: q = (p - 1) / 2. */
-		k = keygen("DH", ossl_group(grp));
-		ck_assert(BN_set_word(g, 2) && BN_rshift1(q, p));
-		ck_assert_int_eq(EVP_PKEY_get_bn_param(k,
-		    OSSL_PKEY_PARAM_PUB_KEY, &y), 1);
-		out = pkc_dh_spki(p, g, q, y, len_out);
-		BN_free(p);
-		BN_free(g);
-		BN_free(q);
-		BN_free(y);
-	}
-	*key_out = k;
+	ck_assert_int_eq(pkx_client_key(grp, key_out, &out, len_out), 0);
 	return out;
 }
 
@@ -392,51 +276,9 @@ uint8_t *
 pkc_client_secret(EVP_PKEY *mine, enum pk_group grp, const uint8_t *kdc_pub,
     size_t kdc_len, size_t *len_out)
 {
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params;
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *peer = NULL;
-	int is_ec = grp >= PK_GROUP_P256;
-	BIGNUM *y = NULL;
-	uint8_t *secret;
+	uint8_t *secret = NULL;
 
-	ck_assert(OSSL_PARAM_BLD_push_utf8_string(bld,
-	    OSSL_PKEY_PARAM_GROUP_NAME, ossl_group(grp), 0));
-	if (is_ec) {
-		/* RFC 5349 section 2: the ECPoint itself. */
-		ck_assert(OSSL_PARAM_BLD_push_octet_string(bld,
-		    OSSL_PKEY_PARAM_PUB_KEY, kdc_pub, kdc_len));
-	} else {
-		/* RFC 4556 section 3.2.3.1: DER INTEGER y. */
-		const unsigned char *p = kdc_pub;
-		ASN1_INTEGER *ai = d2i_ASN1_INTEGER(NULL, &p, (long)kdc_len);
-
-		ck_assert_ptr_nonnull(ai);
-		ck_assert(p == kdc_pub + kdc_len);
-		y = ASN1_INTEGER_to_BN(ai, NULL);
-		ASN1_INTEGER_free(ai);
-		ck_assert(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY,
-		    y));
-	}
-	params = OSSL_PARAM_BLD_to_param(bld);
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, is_ec ? "EC" : "DH", NULL);
-	ck_assert_int_eq(EVP_PKEY_fromdata_init(ctx), 1);
-	ck_assert_int_eq(EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY,
-	    params), 1);
-	EVP_PKEY_CTX_free(ctx);
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
-	ck_assert_int_eq(EVP_PKEY_derive_init(ctx), 1);
-	/* DHSharedSecret is padded to the size of p (section 3.2.3.1). */
-	if (!is_ec)
-		ck_assert_int_eq(EVP_PKEY_CTX_set_dh_pad(ctx, 1), 1);
-	ck_assert_int_eq(EVP_PKEY_derive_set_peer(ctx, peer), 1);
-	ck_assert_int_eq(EVP_PKEY_derive(ctx, NULL, len_out), 1);
-	secret = malloc(*len_out);
-	ck_assert_int_eq(EVP_PKEY_derive(ctx, secret, len_out), 1);
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(peer);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	BN_free(y);
+	ck_assert_int_eq(pkx_client_secret(mine, grp, kdc_pub, kdc_len,
+	    &secret, len_out), 0);
 	return secret;
 }

@@ -312,14 +312,15 @@ pk_dh_td_dh_parameters(const struct pk_dh_groups *g, uint8_t **der_out,
 struct client_key {
 	enum pk_group grp;
 	BIGNUM *y;                  /* DH public value */
-	EVP_PKEY *ec;               /* ECDH public key */
+	/* ECDH encoded point, imported once the group is known (ec_peer). */
+	uint8_t pt[1 + 2 * 66];
+	size_t pt_len;
 };
 
 static void
 client_key_clear(struct client_key *ck)
 {
 	BN_free(ck->y);
-	EVP_PKEY_free(ck->ec);
 	memset(ck, 0, sizeof(*ck));
 }
 
@@ -457,9 +458,32 @@ ec_from_point(const char *group, const uint8_t *pt, size_t len)
 }
 
 /*
+ * An EC public key from its encoded point, as a copy of the group's
+ * domain parameters (a->params) with the point set.  Importing by group
+ * name instead builds the curve anew per call (the field and order
+ * Montgomery contexts, each with a modular inversion), the dearer part of
+ * the import.  Decoding the point still refuses one off the curve
+ * (EC_POINT_oct2point checks it), and pk_dh_agree validates it again.
+ */
+static EVP_PKEY *
+ec_peer(const struct accepted *a, const uint8_t *pt, size_t len)
+{
+	EVP_PKEY *pkey;
+
+	pkey = EVP_PKEY_dup(a->params);
+	if (pkey == NULL)
+		return NULL;
+	if (EVP_PKEY_set1_encoded_public_key(pkey, pt, len) != 1) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	return pkey;
+}
+
+/*
  * Decode the SPKI far enough to know the group; for DH also the public
- * value y, for ECDH the EC key (OpenSSL checks the point is on the curve
- * when decoding it).
+ * value y, for ECDH the encoded point (imported and checked to be on the
+ * curve by ec_peer once the group is known to be accepted).
  */
 static kerr_t
 parse_spki(const uint8_t *spki, size_t spki_len, struct client_key *ck,
@@ -528,12 +552,13 @@ parse_spki(const uint8_t *spki, size_t spki_len, struct client_key *ck,
 			    OBJ_nid2sn(curve));
 			goto cleanup;
 		}
-		ck->ec = gname != NULL ?
-		    ec_from_point(gname, pk, (size_t)pklen) : NULL;
-		if (ck->ec == NULL) {
+		if (gname == NULL || pklen <= 0 ||
+		    (size_t)pklen > sizeof(ck->pt)) {
 			kerr_set(e, ret, "client ECDH public point is invalid");
 			goto cleanup;
 		}
+		memcpy(ck->pt, pk, (size_t)pklen);
+		ck->pt_len = (size_t)pklen;
 	} else {
 		kerr_set(e, ret, "client public value algorithm %s is neither "
 		    "DH nor ECDH", OBJ_nid2sn(nid));
@@ -553,11 +578,22 @@ enum pk_group
 pk_dh_identify(const uint8_t *spki, size_t spki_len)
 {
 	struct client_key ck;
+	const struct group_def *def;
+	EVP_PKEY *ec;
 	enum pk_group grp;
 
 	if (parse_spki(spki, spki_len, &ck, NULL) != 0)
 		return PK_GROUP_UNKNOWN;
 	grp = ck.grp;
+	/* A point off the curve identifies no group. */
+	if (ck.pt_len > 0) {
+		def = group_def(grp);
+		ec = def != NULL ? ec_from_point(def->ossl_name, ck.pt,
+		    ck.pt_len) : NULL;
+		if (ec == NULL)
+			grp = PK_GROUP_UNKNOWN;
+		EVP_PKEY_free(ec);
+	}
 	client_key_clear(&ck);
 	return grp;
 }
@@ -688,8 +724,11 @@ pk_dh_agree(const struct pk_dh_groups *g, const uint8_t *spki,
 	}
 	def = a->def;
 	if (def->is_ec) {
-		peer = ck.ec;
-		ck.ec = NULL;
+		peer = ec_peer(a, ck.pt, ck.pt_len);
+		if (peer == NULL) {
+			kerr_set(e, ret, "client ECDH public point is invalid");
+			goto cleanup;
+		}
 	} else if ((peer = dh_peer(a, ck.y, e)) == NULL) {
 		goto cleanup;
 	}

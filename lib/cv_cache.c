@@ -10,6 +10,9 @@
  * need a SHA-256 collision.  Entries only save parsing: every check
  * (signature, chain, validity, revocation) still runs per request.
  *
+ * Each entry also keeps the certificate's cv_cert wrapper, so the log
+ * and mapping strings are not rebuilt per request either.
+ *
  * The table is 4-way set associative with least-recently-used
  * replacement inside a set, so its size is fixed (CV_CACHE_SETS * 4).
  * The daemon is single-threaded per process; each worker has its own.
@@ -32,6 +35,9 @@
 struct slot {
 	uint8_t hash[32];
 	X509 *x;
+	/* Its wrapper, made once: cv_cert_wrap(x) then returns it (NULL
+	 * when making it failed; it is then made per request). */
+	struct cv_cert *c;
 	uint64_t used;
 };
 
@@ -92,9 +98,11 @@ cv_x509_from_der(const uint8_t *der, size_t len)
 		return NULL;
 	}
 	if (X509_up_ref(x)) {
+		cv_cert_free(victim->c);
 		X509_free(victim->x);
 		memcpy(victim->hash, h, 32);
 		victim->x = x;
+		victim->c = cv_cert_wrap(x);
 		victim->used = ++tick;
 	}
 	return x;
@@ -113,6 +121,8 @@ cv_cache_flush(void)
 
 	for (s = 0; s < CV_CACHE_SETS; s++)
 		for (w = 0; w < CV_CACHE_WAYS; w++) {
+			cv_cert_free(table[s][w].c);
+			table[s][w].c = NULL;
 			X509_free(table[s][w].x);
 			table[s][w].x = NULL;
 		}

@@ -44,6 +44,16 @@ struct cv_certs {
 	struct cv_cert *v[CV_CERTS_MAX];
 };
 
+/*
+ * The live wrapper of an X509, kept in the X509's ex_data (a pointer that
+ * holds no reference; cv_cert_free clears it).  While a wrapper lives,
+ * wrapping the same X509 again returns it instead of rebuilding the
+ * names, serial and digests: certificates from the parse cache
+ * (cv_cache.c) keep theirs, so a certificate seen before costs nothing.
+ * -1 until first use; allocated once per process.
+ */
+static int wrap_idx = -1;
+
 /* Certificate requests bigger than this are not certificates we want. */
 #define CV_CERT_MAX_DER (64 * 1024)
 
@@ -118,6 +128,9 @@ cv_cert_free(struct cv_cert *c)
 {
 	if (c == NULL || --c->refs > 0)
 		return;
+	if (c->x != NULL && wrap_idx >= 0 &&
+	    X509_get_ex_data(c->x, wrap_idx) == c)
+		(void)X509_set_ex_data(c->x, wrap_idx, NULL);
 	X509_free(c->x);
 	OPENSSL_free(c->der);
 	OPENSSL_free(c->spki);
@@ -144,6 +157,10 @@ cv_cert_wrap(X509 *x)
 	unsigned int mdlen = 0;
 	int n;
 
+	if (wrap_idx < 0)
+		wrap_idx = X509_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (wrap_idx >= 0 && (c = X509_get_ex_data(x, wrap_idx)) != NULL)
+		return cv_cert_ref(c);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL || !X509_up_ref(x)) {
 		free(c);
@@ -175,6 +192,9 @@ cv_cert_wrap(X509 *x)
 		goto fail;
 	c->not_before = asn1_time_epoch(X509_get0_notBefore(x));
 	c->not_after = asn1_time_epoch(X509_get0_notAfter(x));
+	/* Not remembered on failure: the wrapper is then made per call. */
+	if (wrap_idx >= 0)
+		(void)X509_set_ex_data(x, wrap_idx, c);
 	return c;
 fail:
 	cv_cert_free(c);

@@ -37,6 +37,11 @@ struct cv_cert {
 	uint8_t sha256[CV_CERT_SHA256_LEN];
 	int64_t not_before;
 	int64_t not_after;
+	/* cv_cert_set_memo: not part of the certificate's value, so set
+	 * through a const pointer. */
+	const void *memo_key;
+	void *memo;
+	void (*memo_free)(void *);
 };
 
 struct cv_certs {
@@ -131,6 +136,8 @@ cv_cert_free(struct cv_cert *c)
 	if (c->x != NULL && wrap_idx >= 0 &&
 	    X509_get_ex_data(c->x, wrap_idx) == c)
 		(void)X509_set_ex_data(c->x, wrap_idx, NULL);
+	if (c->memo_free != NULL)
+		c->memo_free(c->memo);
 	X509_free(c->x);
 	OPENSSL_free(c->der);
 	OPENSSL_free(c->spki);
@@ -326,6 +333,26 @@ cv_cert_spki(const struct cv_cert *c, size_t *len_out)
 {
 	*len_out = c->spki_len;
 	return c->spki;
+}
+
+void *
+cv_cert_memo(const struct cv_cert *c, const void *key)
+{
+	return c->memo_key == key ? c->memo : NULL;
+}
+
+int
+cv_cert_set_memo(const struct cv_cert *c, const void *key, void *obj,
+    void (*free_fn)(void *))
+{
+	struct cv_cert *m = (struct cv_cert *)c;
+
+	if (m->memo_key != NULL || key == NULL)
+		return -1;
+	m->memo_key = key;
+	m->memo = obj;
+	m->memo_free = free_fn;
+	return 0;
 }
 
 void

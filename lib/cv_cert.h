@@ -45,6 +45,20 @@ const uint8_t *cv_cert_ski(const struct cv_cert *c, size_t *len_out);
 /* DER SubjectPublicKeyInfo. */
 const uint8_t *cv_cert_spki(const struct cv_cert *c, size_t *len_out);
 
+/*
+ * One object derived from the certificate and owned by it (a module's
+ * per-certificate view, such as the names account mapping reads), so
+ * that a certificate kept by the parse cache does not have it rebuilt
+ * for every request.  key tells owners apart: cv_cert_memo returns NULL
+ * unless the memo was set with the same key.  cv_cert_set_memo hands obj
+ * to the certificate, which calls free_fn(obj) when it goes; it fails
+ * (-1, obj not taken) when a memo is already set.  The memo must not
+ * change what any accessor returns.
+ */
+void *cv_cert_memo(const struct cv_cert *c, const void *key);
+int cv_cert_set_memo(const struct cv_cert *c, const void *key, void *obj,
+    void (*free_fn)(void *));
+
 /* A list of byte strings (SAN values); text values are NUL-terminated
  * (the terminator is not counted in len). */
 struct cv_blob {

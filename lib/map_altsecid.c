@@ -498,7 +498,7 @@ map_cert_free(struct map_cert *c)
 {
 	size_t i;
 
-	if (c == NULL)
+	if (c == NULL || --c->refs > 0)
 		return;
 	free(c->issuer_ad);
 	free(c->subject_ad);
@@ -577,6 +577,15 @@ sid_url(struct map_cert *c, struct kerr *e)
 	return 0;
 }
 
+/* Identifies map_cert views among certificate memos. */
+static const char memo_key;
+
+static void
+memo_free(void *p)
+{
+	map_cert_free(p);
+}
+
 kerr_t
 map_cert_new(const struct cv_cert *cert, struct map_cert **out,
     struct kerr *e)
@@ -587,8 +596,14 @@ map_cert_new(const struct cv_cert *cert, struct map_cert **out,
 	size_t n;
 	kerr_t ret;
 
+	if ((c = cv_cert_memo(cert, &memo_key)) != NULL) {
+		c->refs++;
+		*out = c;
+		return 0;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	c->refs = 1;
 	c->cert = cert;
 	ret = kerr_set(e, KDC_ERR_INVALID_CERTIFICATE, "certificate '%s': "
 	    "name too long or malformed for mapping", cv_cert_subject(cert));
@@ -613,6 +628,10 @@ map_cert_new(const struct cv_cert *cert, struct map_cert **out,
 	    (ret = cv_cert_sans(cert, CV_SAN_DNS, &c->dns, e)) != 0 ||
 	    (ret = pkinit_names(c, e)) != 0)
 		goto cleanup;
+	/* Without the memo (already taken) the view is simply not shared. */
+	c->refs++;
+	if (cv_cert_set_memo(cert, &memo_key, c, memo_free) != 0)
+		c->refs--;
 	*out = c;
 	c = NULL;
 	ret = 0;

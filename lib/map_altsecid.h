@@ -68,6 +68,7 @@ struct map_cert {
 	struct cv_blobs *dns;
 	char **pkinit_names;         /* id-pkinit-san as "name@REALM" */
 	size_t n_pkinit_names;
+	unsigned int refs;           /* map_cert_new / map_cert_free */
 };
 
 /* Weak/strong per KB5014754. */
@@ -88,6 +89,11 @@ void map_altsecid_free(struct map_altsecid *m);
 int map_altsecid_match(const struct map_altsecid *m,
     const struct map_cert *c);
 
+/*
+ * The mapping view of cert.  Made once per certificate: the certificate
+ * keeps it (cv_cert_set_memo) and later calls return another reference
+ * to the same immutable view, which must not outlive cert.
+ */
 kerr_t map_cert_new(const struct cv_cert *cert, struct map_cert **out,
     struct kerr *e);
 void map_cert_free(struct map_cert *c);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,45 +189,134 @@ write_all(int fd, const char *buf, size_t len)
  * members of a JSON object without braces (JSON format), which get the
  * time, program, pid and level in front.
  */
+/*
+ * What every line's header repeats: the time to the second, formatted
+ * once per second, and the pid, read once per process (a forked worker
+ * forgets it through the atfork handler).
+ */
+static struct {
+	time_t sec;
+	char ts[40];
+	size_t ts_len;
+	long pid;
+	int atfork;
+} H = { 0, "", 0, 0, 0 };
+
+static void
+header_forked(void)
+{
+	H.pid = 0;
+}
+
+/* Bounded append: keeps at most cap - 1 bytes in buf, returns the length
+ * the text would have had (like snprintf). */
+static size_t
+put(char *buf, size_t cap, size_t at, const char *p, size_t n)
+{
+	if (at < cap - 1)
+		memcpy(buf + at, p, n < cap - 1 - at ? n : cap - 1 - at);
+	return at + n;
+}
+
+static size_t
+put_str(char *buf, size_t cap, size_t at, const char *s)
+{
+	return put(buf, cap, at, s, strlen(s));
+}
+
+/* Decimal digits of v (v >= 0), as %ld writes them. */
+static size_t
+put_long(char *buf, size_t cap, size_t at, long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	unsigned long u = (unsigned long)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	return put(buf, cap, at, d + i, sizeof(d) - i);
+}
+
+/*
+ * Write one line to every target.  body is the message (KV format) or the
+ * members of a JSON object without braces (JSON format), which get the
+ * time, program, pid and level in front.
+ */
 static void
 emit(enum log_level level, const char *body)
 {
 	char buf[LOG_LINE_MAX + 192];
-	char ts[40];
+	char frac[5];
 	struct timespec now;
 	struct tm tm;
 	unsigned int i;
-	int n, m;
+	size_t m, n, cap = sizeof(buf);
+	long ms;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (H.ts_len == 0 || now.tv_sec != H.sec) {
+		gmtime_r(&now.tv_sec, &tm);
+		H.ts_len = strftime(H.ts, sizeof(H.ts), "%Y-%m-%dT%H:%M:%S",
+		    &tm);
+		H.sec = now.tv_sec;
+	}
+	if (H.pid == 0) {
+		if (!H.atfork && pthread_atfork(NULL, NULL, header_forked) == 0)
+			H.atfork = 1;
+		H.pid = (long)getpid();
+	}
+	/* ".mmm" as %03ld writes it. */
+	ms = now.tv_nsec / 1000000;
+	frac[0] = '.';
+	frac[1] = (char)('0' + ms / 100);
+	frac[2] = (char)('0' + ms / 10 % 10);
+	frac[3] = (char)('0' + ms % 10);
+	frac[4] = '\0';
+	/* The header is the one snprintf wrote before, piece by piece:
+	 * "{"time":"TS.mmmZ","prog":"ID","pid":N,"level":"L"," (JSON) or
+	 * "TS.mmmZ ID[N]: L: " (key=value). */
+	m = 0;
+	if (L.format == LOG_FORMAT_JSON) {
+		m = put_str(buf, cap, m, "{\"time\":\"");
+		m = put(buf, cap, m, H.ts, H.ts_len);
+		m = put_str(buf, cap, m, frac);
+		m = put_str(buf, cap, m, "Z\",\"prog\":\"");
+		m = put_str(buf, cap, m, L.ident);
+		m = put_str(buf, cap, m, "\",\"pid\":");
+		m = put_long(buf, cap, m, H.pid);
+		m = put_str(buf, cap, m, ",\"level\":\"");
+		m = put_str(buf, cap, m, level_names[level]);
+		m = put_str(buf, cap, m, "\",");
+	} else {
+		m = put(buf, cap, m, H.ts, H.ts_len);
+		m = put_str(buf, cap, m, frac);
+		m = put_str(buf, cap, m, "Z ");
+		m = put_str(buf, cap, m, L.ident);
+		m = put_str(buf, cap, m, "[");
+		m = put_long(buf, cap, m, H.pid);
+		m = put_str(buf, cap, m, "]: ");
+		m = put_str(buf, cap, m, level_names[level]);
+		m = put_str(buf, cap, m, ": ");
+	}
+	if (m >= cap)
+		return;
+	n = put_str(buf, cap, m, body);
 	if (L.format == LOG_FORMAT_JSON)
-		m = snprintf(buf, sizeof(buf), "{\"time\":\"%s.%03ldZ\","
-		    "\"prog\":\"%s\",\"pid\":%ld,\"level\":\"%s\",", ts,
-		    now.tv_nsec / 1000000, L.ident, (long)getpid(),
-		    level_names[level]);
-	else
-		m = snprintf(buf, sizeof(buf), "%s.%03ldZ %s[%ld]: %s: ", ts,
-		    now.tv_nsec / 1000000, L.ident, (long)getpid(),
-		    level_names[level]);
-	if (m < 0 || (size_t)m >= sizeof(buf))
-		return;
-	n = snprintf(buf + m, sizeof(buf) - (size_t)m, "%s%s\n", body,
-	    L.format == LOG_FORMAT_JSON ? "}" : "");
-	if (n < 0)
-		return;
-	n += m;
-	if ((size_t)n >= sizeof(buf)) {
-		n = sizeof(buf) - 1;
+		n = put_str(buf, cap, n, "}");
+	n = put_str(buf, cap, n, "\n");
+	if (n >= cap) {
+		n = cap - 1;
 		buf[n - 1] = '\n';
 	}
+	buf[n] = '\0';
 	for (i = 0; i < L.n; i++) {
 		if (L.targets[i].t.kind == LOG_TARGET_SYSLOG) {
 			/* syslog adds its own time and pid; JSON keeps
 			 * its braces so each message stays an object. */
 			if (L.format == LOG_FORMAT_JSON)
-				syslog((int)level, "{%.*s", n - m - 1,
+				syslog((int)level, "{%.*s", (int)(n - m - 1),
 				    buf + m);
 			else
 				syslog((int)level, "%s", body);
@@ -404,22 +494,38 @@ rec_num(struct rec *r, const char *key, const char *num)
 	rec_str(r, key, num);
 }
 
+/* v in decimal, as %llu writes it, ending at end (NUL-terminated there):
+ * the start of the digits. */
+static char *
+dec(char *end, unsigned long long v)
+{
+	*end = '\0';
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return end;
+}
+
 static void
 rec_llu(struct rec *r, const char *key, unsigned long long v)
 {
 	char num[32];
 
-	snprintf(num, sizeof(num), "%llu", v);
-	rec_num(r, key, num);
+	rec_num(r, key, dec(num + sizeof(num) - 1, v));
 }
 
 static void
 rec_int(struct rec *r, const char *key, long long v)
 {
-	char num[32];
+	char num[32], *p;
 
-	snprintf(num, sizeof(num), "%lld", v);
-	rec_num(r, key, num);
+	/* As %lld: the magnitude taken without overflow at LLONG_MIN. */
+	p = dec(num + sizeof(num) - 1, v < 0 ?
+	    0ULL - (unsigned long long)v : (unsigned long long)v);
+	if (v < 0)
+		*--p = '-';
+	rec_num(r, key, p);
 }
 
 void

@@ -59,6 +59,10 @@ struct accepted {
 	 * manager by name again for every context it creates. */
 	EVP_PKEY_CTX *gen;          /* key generation, initialised */
 	EVP_PKEY_CTX *imp;          /* DH public key import, initialised */
+	/* ECDH: the client's key, the group's parameters with the point of
+	 * the request in progress set (ec_peer); referenced only inside
+	 * pk_dh_agree, which is not re-entered. */
+	EVP_PKEY *peer;
 	uint8_t *algid;             /* DER AlgorithmIdentifier */
 	size_t algid_len;
 };
@@ -192,6 +196,7 @@ pk_dh_groups_free(struct pk_dh_groups *g)
 	for (i = 0; i < g->n; i++) {
 		EVP_PKEY_CTX_free(g->v[i].gen);
 		EVP_PKEY_CTX_free(g->v[i].imp);
+		EVP_PKEY_free(g->v[i].peer);
 		EVP_PKEY_free(g->v[i].params);
 		BN_free(g->v[i].pm1);
 		free(g->v[i].algid);
@@ -245,11 +250,15 @@ pk_dh_groups_new(unsigned int min_bits, unsigned int flags,
 				a->imp = NULL;
 			}
 		}
+		if (a->params != NULL && def->is_ec)
+			a->peer = EVP_PKEY_dup(a->params);
 		if (a->params == NULL || a->gen == NULL ||
 		    (!def->is_ec && (a->pm1 == NULL || a->imp == NULL)) ||
+		    (def->is_ec && a->peer == NULL) ||
 		    make_algid(def, &a->algid, &a->algid_len) != 0) {
 			EVP_PKEY_CTX_free(a->gen);
 			EVP_PKEY_CTX_free(a->imp);
+			EVP_PKEY_free(a->peer);
 			EVP_PKEY_free(a->params);
 			BN_free(a->pm1);
 			free(a->algid);
@@ -458,26 +467,23 @@ ec_from_point(const char *group, const uint8_t *pt, size_t len)
 }
 
 /*
- * An EC public key from its encoded point, as a copy of the group's
- * domain parameters (a->params) with the point set.  Importing by group
- * name instead builds the curve anew per call (the field and order
- * Montgomery contexts, each with a modular inversion), the dearer part of
- * the import.  Decoding the point still refuses one off the curve
- * (EC_POINT_oct2point checks it), and pk_dh_agree validates it again.
+ * The client's EC public key from its encoded point: the group's peer key
+ * (a->peer, a copy of its domain parameters) with the point set, as a new
+ * reference.  Importing by group name instead builds the curve anew per
+ * call (the field and order Montgomery contexts, each with a modular
+ * inversion), and a fresh copy of the parameters per call costs a key
+ * type lookup; setting the point in place costs neither.  Decoding the
+ * point still refuses one off the curve (EC_POINT_oct2point checks it),
+ * and pk_dh_agree validates it again.  After a refused point the key's
+ * point is undefined until the next one is set; it is not used.
  */
 static EVP_PKEY *
 ec_peer(const struct accepted *a, const uint8_t *pt, size_t len)
 {
-	EVP_PKEY *pkey;
-
-	pkey = EVP_PKEY_dup(a->params);
-	if (pkey == NULL)
+	if (EVP_PKEY_set1_encoded_public_key(a->peer, pt, len) != 1 ||
+	    !EVP_PKEY_up_ref(a->peer))
 		return NULL;
-	if (EVP_PKEY_set1_encoded_public_key(pkey, pt, len) != 1) {
-		EVP_PKEY_free(pkey);
-		return NULL;
-	}
-	return pkey;
+	return a->peer;
 }
 
 /*

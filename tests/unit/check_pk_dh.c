@@ -526,6 +526,45 @@ START_TEST(test_ec_invalid)
 }
 END_TEST
 
+/* The client key of one request must not leak into the next: several
+ * clients in turn, with a refused point between them, each agree on the
+ * secret they compute themselves. */
+START_TEST(test_ec_clients_in_turn)
+{
+	struct pk_dh_groups *g = NULL;
+	struct pk_dh_result *r = NULL;
+	EVP_PKEY *mine = NULL;
+	uint8_t *spki, *sec;
+	size_t len, slen;
+	struct kerr e;
+	int i;
+
+	ck_assert_int_eq(pk_dh_groups_new(2048, 0, &g, &e), 0);
+	for (i = 0; i < 4; i++) {
+		spki = client_ec(PK_GROUP_P256, &mine, &len);
+		if (i == 2) {
+			spki[len - 1] ^= 0x01;
+			ck_assert_int_eq(pk_dh_agree(g, spki, len, &r, &e),
+			    KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
+			ck_assert_ptr_null(r);
+		} else {
+			ck_assert_msg(pk_dh_agree(g, spki, len, &r, &e) == 0,
+			    "%s", e.msg);
+			sec = client_derive(mine, PK_GROUP_P256, r->kdc_public,
+			    r->kdc_public_len, &slen);
+			ck_assert_uint_eq(slen, r->secret_len);
+			ck_assert_mem_eq(sec, r->secret, slen);
+			free(sec);
+			pk_dh_result_free(r);
+			r = NULL;
+		}
+		free(spki);
+		EVP_PKEY_free(mine);
+	}
+	pk_dh_groups_free(g);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -545,6 +584,7 @@ main(void)
 	tcase_add_test(tc, test_min_bits);
 	tcase_add_test(tc, test_td_dh_parameters);
 	tcase_add_test(tc, test_ec_invalid);
+	tcase_add_test(tc, test_ec_clients_in_turn);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

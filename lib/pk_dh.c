@@ -651,20 +651,20 @@ static int
 kdc_public_value(EVP_PKEY *kdc, int is_ec, uint8_t **out, size_t *len_out)
 {
 	uint8_t buf[1 + 1024], *y;
-	unsigned char *der = NULL;
 	struct pk_der d;
 	size_t len = 0, i;
 	int ret = -1;
 
 	pk_der_init(&d);
 	if (is_ec) {
+		/* One call into a buffer that fits any accepted curve's
+		 * uncompressed point (P-521: 133 bytes), not a size query
+		 * first: each call encodes the point anew. */
 		if (!EVP_PKEY_get_octet_string_param(kdc,
-		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0, &len) ||
-		    (der = OPENSSL_malloc(len)) == NULL ||
-		    !EVP_PKEY_get_octet_string_param(kdc,
-		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, der, len, &len))
+		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof(buf),
+		    &len) || len == 0 || len > sizeof(buf))
 			goto cleanup;
-		pk_der_raw(&d, der, len);
+		pk_der_raw(&d, buf, len);
 	} else {
 		if (!EVP_PKEY_get_octet_string_param(kdc,
 		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf + 1,
@@ -687,7 +687,6 @@ kdc_public_value(EVP_PKEY *kdc, int is_ec, uint8_t **out, size_t *len_out)
 	ret = pk_der_take(&d, out, len_out);
 cleanup:
 	pk_der_clear(&d);
-	OPENSSL_free(der);
 	return ret;
 }
 

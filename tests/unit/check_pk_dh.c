@@ -395,7 +395,7 @@ START_TEST(test_ec_clients_in_turn)
 
 	ck_assert_int_eq(pk_dh_groups_new(2048, 0, &g, &e), 0);
 	for (i = 0; i < 4; i++) {
-		spki = client_ec(PK_GROUP_P256, &mine, &len);
+		spki = client_key(PK_GROUP_P256, &mine, &len);
 		if (i == 2) {
 			spki[len - 1] ^= 0x01;
 			ck_assert_int_eq(pk_dh_agree(g, spki, len, &r, &e),

@@ -281,6 +281,30 @@ END_TEST
 
 /* Every string written for a certificate parses back and matches it,
  * with the strength its form has. */
+/* The mapping view is made once per certificate and shared: a second
+ * map_cert_new returns the same view, which lives until the last
+ * reference and the certificate are gone. */
+START_TEST(test_cert_view_shared)
+{
+	struct cert_opts o = { "email:john@example.test", SID_BASE "1104",
+	    NULL, 0, NULL };
+	struct cv_cert *c = make_cert(&o);
+	struct map_cert *a = mapped(c), *b = mapped(c);
+
+	ck_assert_ptr_eq(a, b);
+	ck_assert_ptr_eq(a->cert, c);
+	map_cert_free(a);
+	ck_assert_str_eq(b->sid, SID_BASE "1104");
+	ck_assert_str_eq(b->subject_ad, SUBJECT_AD);
+	map_cert_free(b);
+	a = mapped(c);
+	ck_assert_ptr_eq(a, mapped(c));
+	map_cert_free(a);
+	map_cert_free(a);
+	cv_cert_free(c);
+}
+END_TEST
+
 START_TEST(test_cert_roundtrip)
 {
 	struct cert_opts o = { "otherName:1.3.6.1.4.1.311.20.2.3;UTF8:"
@@ -609,6 +633,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dn_reverse);
+	tcase_add_test(tc, test_cert_view_shared);
 	tcase_add_test(tc, test_dn_equal);
 	tcase_add_test(tc, test_serial_reverse);
 	tcase_add_test(tc, test_parse_forms);

@@ -388,12 +388,15 @@ if [ "${BENCH_NATIVE:-1}" != 0 ] && [ "${BENCH_SCALING:-1}" != 0 ]; then
 		    "$T/native-cap-pin"
 	fi
 	NATIVE_CLIENTS=$saved_clients
+	# Throughput per core the KDC used shows what the clients' share of
+	# the machine hides: flat means the workers scale with cores.
 	awk -v a="$(val "$T/native-cap-w1" exchanges_per_s)" \
 	    -v b="$(val "$T/native-cap-w2" exchanges_per_s)" \
 	    -v ua="$(val "$T/native-cap-w1" kdc_cpu_util)" \
 	    -v ub="$(val "$T/native-cap-w2" kdc_cpu_util)" \
-	    'BEGIN { if (a > 0)
-		printf "scaling -w 2 / -w 1: %.2fx throughput (KDC CPU %.2f -> %.2f cores)\n", b / a, ua, ub }'
+	    'BEGIN { if (a > 0 && ua > 0 && ub > 0)
+		printf "scaling -w 2 / -w 1: %.2fx throughput; KDC CPU %.2f -> %.2f cores; per KDC core %.0f -> %.0f exch/s (%.2fx)\n",
+		    b / a, ua, ub, a / ua, b / ub, (b / ub) / (a / ua) }'
 fi
 
 # --- Memory soak: BENCH_SOAK logons in a row, resident memory sampled ---

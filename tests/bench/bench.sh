@@ -22,7 +22,8 @@
 #   BENCH_SCALING   0 skips the worker-scaling runs (pkload -P, capacity
 #                   mode: requests built before the measured window, so
 #                   the clients hardly compete with the KDC for CPU)
-#   BENCH_SCALING_CLIENTS  client processes for them (default 5)
+#   BENCH_SCALING_CLIENTS  client processes for them (default 6: one
+#                   worker stays busier with a few more than 4)
 #   BENCH_PIN       0 skips the run with the KDC (-w 1) pinned to CPU 0
 #                   and the clients to CPU 1 (taskset; needs 2 CPUs)
 #   BENCH_SOAK      N: also a memory soak of N logons (ECDH, -w 1) with
@@ -344,7 +345,7 @@ fi
 # much again as what the KDC's CPU per logon in the live -w 1 run allows
 # on w cores.
 if [ "${BENCH_NATIVE:-1}" != 0 ] && [ "${BENCH_SCALING:-1}" != 0 ]; then
-	sc=${BENCH_SCALING_CLIENTS:-5}
+	sc=${BENCH_SCALING_CLIENTS:-6}
 	ms=$(val "$T/native-ecdh-w1" kdc_cpu_ms_per_exchange)
 	percore=$(awk -v m="${ms:-0}" 'BEGIN {
 	    r = m > 0 ? 1500 / m : 4000; if (r < 1000) r = 1000

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,11 +96,10 @@ decide_times(const struct as_issue_params *p, struct as_issued *out,
 	return 0;
 }
 
-static void *
-dup_item(const ASN1_ITEM *it, const void *v)
-{
-	return v ? ASN1_item_dup(it, (void *)v) : NULL;
-}
+/* A caller's value lent to the reply for its encoding, taken back before
+ * the reply is freed: a copy would re-encode and re-parse the kilobytes
+ * of the PA-PK-AS-REP. */
+#define LEND(v) ((void *)(uintptr_t)(v))
 
 /* The TGT, sealed in the krbtgt key tgs_keys_for_issue() picks. */
 static kerr_t
@@ -163,6 +163,7 @@ as_issue(const struct as_issue_params *p, uint8_t **der_out, size_t *len_out,
 	uint8_t *ct = NULL;
 	size_t ctlen = 0;
 	kerr_t ret;
+	int lent = 0;
 
 	memset(&session, 0, sizeof(session));
 	memset(&t, 0, sizeof(t));
@@ -187,19 +188,19 @@ as_issue(const struct as_issue_params *p, uint8_t **der_out, size_t *len_out,
 	if (ret)
 		goto cleanup;
 	rep = KRB5_AS_REP_new();
-	if (rep == NULL)
+	if (rep == NULL || p->cname == NULL)
 		goto nomem;
 	rep->pvno = 5;
 	rep->msg_type = KRB5_MSG_AS_REP;
 	KRB5_PRINCNAME_free(rep->cname);
-	rep->cname = dup_item(ASN1_ITEM_rptr(KRB5_PRINCNAME), p->cname);
-	rep->padata = dup_item(ASN1_ITEM_rptr(KRB5_METHOD_DATA), p->padata);
+	rep->cname = LEND(p->cname);
+	rep->padata = LEND(p->padata);
+	lent = 1;
 	KRB5_TICKET_free(rep->ticket);
 	rep->ticket = tkt;
 	tkt = NULL;
 	rep->enc_part->etype = p->reply_key->enctype;
-	if (rep->cname == NULL || (p->padata != NULL && rep->padata == NULL) ||
-	    asn1krb_str_set(&rep->crealm, p->crealm) ||
+	if (asn1krb_str_set(&rep->crealm, p->crealm) ||
 	    asn1krb_octets_set(&rep->enc_part->cipher, ct, ctlen))
 		goto nomem;
 	ret = ASN1KRB_ENCODE(KRB5_AS_REP, rep, der_out, len_out, e);
@@ -213,6 +214,10 @@ cleanup:
 	free(ct);
 	KRB5_PRINCNAME_free(tgs);
 	KRB5_TICKET_free(tkt);
+	if (lent) {
+		rep->cname = NULL;
+		rep->padata = NULL;
+	}
 	KRB5_AS_REP_free(rep);
 	return ret;
 }

@@ -51,8 +51,12 @@ svc_keys_load(const char *spec, struct svc_keys **keys_out, struct kerr *e)
 		if (!kc_enctype_supported(ent->enctype) || seen(k, ent))
 			continue; /* DES/RC4, or a duplicate: first one wins */
 		ret = kt_entry_key(ent, &sk->key, e);
-		if (ret)
+		if (ret == 0)
+			ret = kc_key_keep_derived(&sk->key, e);
+		if (ret) {
+			kc_key_clear(&sk->key);
 			goto cleanup;
+		}
 		sk->principal = strdup(ent->principal);
 		if (sk->principal == NULL) {
 			kc_key_clear(&sk->key);

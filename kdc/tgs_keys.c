@@ -66,8 +66,14 @@ tgs_keys_load(const char *realm, const char *spec, struct tgs_keys **keys_out,
 		if (ret)
 			goto cleanup;
 		ret = derive_fresh_key(&tk->key, &tk->fresh, e);
+		/* Both encrypt on every logon: derive their usage keys once. */
+		if (ret == 0)
+			ret = kc_key_keep_derived(&tk->key, e);
+		if (ret == 0)
+			ret = kc_key_keep_derived(&tk->fresh, e);
 		if (ret) {
 			kc_key_clear(&tk->key);
+			kc_key_clear(&tk->fresh);
 			goto cleanup;
 		}
 		tk->kvno = ent->kvno;

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,13 @@ dup_item(const ASN1_ITEM *it, const void *v)
 {
 	return v ? ASN1_item_dup(it, (void *)v) : NULL;
 }
+
+/*
+ * A caller's value placed in a structure that is only encoded and then
+ * freed here: lent, not copied (a copy re-encodes and re-parses it), and
+ * taken back with the matching NULL assignment before the free.
+ */
+#define LEND(v) ((void *)(uintptr_t)(v))
 
 static int64_t
 min64(int64_t a, int64_t b)
@@ -68,19 +76,17 @@ tkt_build(const struct tkt_params *p, KRB5_TICKET **tkt_out, struct kerr *e)
 	uint8_t *der = NULL, *ct = NULL;
 	size_t len = 0, ctlen = 0;
 	kerr_t ret = KRB_ERR_GENERIC;
+	int lent = 0;
 
-	if (etp == NULL || tkt == NULL)
+	if (etp == NULL || tkt == NULL || p->cname == NULL)
 		goto nomem;
+	lent = 1;
 	KRB5_PRINCNAME_free(etp->cname);
-	etp->cname = dup_item(ASN1_ITEM_rptr(KRB5_PRINCNAME), p->cname);
-	etp->caddr = dup_item(ASN1_ITEM_rptr(KRB5_HOSTADDRS), p->caddr);
-	etp->authorization_data = dup_item(ASN1_ITEM_rptr(KRB5_AUTHDATA),
-	    p->authdata);
+	etp->cname = LEND(p->cname);
+	etp->caddr = LEND(p->caddr);
+	etp->authorization_data = LEND(p->authdata);
 	etp->transited->tr_type = TR_DOMAIN_X500_COMPRESS;
-	if (etp->cname == NULL ||
-	    (p->caddr != NULL && etp->caddr == NULL) ||
-	    (p->authdata != NULL && etp->authorization_data == NULL) ||
-	    asn1krb_flags_set(etp->flags, t->flags) ||
+	if (asn1krb_flags_set(etp->flags, t->flags) ||
 	    asn1krb_key_set(etp->key, p->session->enctype, p->session->bytes,
 	    p->session->length) ||
 	    asn1krb_str_set(&etp->crealm, p->crealm) ||
@@ -114,6 +120,11 @@ nomem:
 cleanup:
 	sec_free(der, len);
 	free(ct);
+	if (lent) {
+		etp->cname = NULL;
+		etp->caddr = NULL;
+		etp->authorization_data = NULL;
+	}
 	KRB5_ENC_TICKET_PART_free(etp);
 	KRB5_TICKET_free(tkt);
 	return ret;
@@ -129,6 +140,7 @@ tkt_enc_rep_part(const struct tkt_rep_params *p, uint8_t **ct_out,
 	uint8_t *der = NULL;
 	size_t len = 0;
 	kerr_t ret = KRB_ERR_GENERIC;
+	int lent = 0;
 
 	if (ep == NULL)
 		goto nomem;
@@ -143,14 +155,16 @@ tkt_enc_rep_part(const struct tkt_rep_params *p, uint8_t **ct_out,
 			goto nomem;
 		lr = NULL;
 	}
+	if (p->nonce == NULL || p->sname == NULL)
+		goto nomem;
+	lent = 1;
 	ASN1_INTEGER_free(ep->nonce);
-	ep->nonce = ASN1_INTEGER_dup(p->nonce);
+	ep->nonce = LEND(p->nonce);
 	KRB5_PRINCNAME_free(ep->sname);
-	ep->sname = dup_item(ASN1_ITEM_rptr(KRB5_PRINCNAME), p->sname);
-	ep->caddr = dup_item(ASN1_ITEM_rptr(KRB5_HOSTADDRS), p->caddr);
-	if (ep->nonce == NULL || ep->sname == NULL ||
-	    (p->caddr != NULL && ep->caddr == NULL) ||
-	    asn1krb_key_set(ep->key, p->session->enctype, p->session->bytes,
+	ep->sname = LEND(p->sname);
+	ep->caddr = LEND(p->caddr);
+	ep->encrypted_pa_data = LEND(p->enc_padata);
+	if (asn1krb_key_set(ep->key, p->session->enctype, p->session->bytes,
 	    p->session->length) ||
 	    asn1krb_flags_set(ep->flags, t->flags |
 	    (p->enc_padata ? KRB5_TKT_ENC_PA_REP : 0)) ||
@@ -160,9 +174,6 @@ tkt_enc_rep_part(const struct tkt_rep_params *p, uint8_t **ct_out,
 	    (t->renew_till &&
 	    asn1krb_time_set(&ep->renew_till, t->renew_till)) ||
 	    asn1krb_str_set(&ep->srealm, p->srealm))
-		goto nomem;
-	if (p->enc_padata != NULL && (ep->encrypted_pa_data = dup_item(
-	    ASN1_ITEM_rptr(KRB5_METHOD_DATA), p->enc_padata)) == NULL)
 		goto nomem;
 	/* Same fields, different APPLICATION tag (RFC 4120 section 5.4.2). */
 	if (p->tgs)
@@ -179,6 +190,12 @@ nomem:
 cleanup:
 	sec_free(der, len);
 	KRB5_LASTREQ_ENTRY_free(lr);
+	if (lent) {
+		ep->nonce = NULL;
+		ep->sname = NULL;
+		ep->caddr = NULL;
+		ep->encrypted_pa_data = NULL;
+	}
 	KRB5_ENC_KDC_REP_PART_free(ep);
 	return ret;
 }

@@ -88,10 +88,10 @@ kc_encrypt_with_confounder(const struct kc_key *key, int32_t usage,
 	memcpy(in, confounder, KC_BLOCK_LEN);
 	if (plain_len > 0)
 		memcpy(in + KC_BLOCK_LEN, plain, plain_len);
-	ret = kc_derive_usage(p, key->bytes, usage, KC_KIND_ENCRYPT, ke,
+	ret = kc_key_usage(p, key, usage, KC_KIND_ENCRYPT, ke,
 	    p->key_len, e);
 	if (ret == 0)
-		ret = kc_derive_usage(p, key->bytes, usage, KC_KIND_INTEGRITY,
+		ret = kc_key_usage(p, key, usage, KC_KIND_INTEGRITY,
 		    ki, p->ki_len, e);
 	if (ret == 0)
 		ret = kc_cts(p->cts_cipher, ke, p->key_len, 1, in, in_len, out,
@@ -159,10 +159,10 @@ kc_decrypt(const struct kc_key *key, int32_t usage, const void *cipher,
 	plain = malloc(c_len);
 	if (plain == NULL)
 		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
-	ret = kc_derive_usage(p, key->bytes, usage, KC_KIND_ENCRYPT, ke,
+	ret = kc_key_usage(p, key, usage, KC_KIND_ENCRYPT, ke,
 	    p->key_len, e);
 	if (ret == 0)
-		ret = kc_derive_usage(p, key->bytes, usage, KC_KIND_INTEGRITY,
+		ret = kc_key_usage(p, key, usage, KC_KIND_INTEGRITY,
 		    ki, p->ki_len, e);
 	if (ret != 0)
 		goto cleanup;
@@ -277,7 +277,7 @@ kc_checksum(const struct kc_key *key, int32_t usage, int32_t cksumtype,
 	if (len > KC_MAX_MSG_LEN || (data == NULL && len > 0))
 		return kerr_set(e, KRB_ERR_FIELD_TOOLONG,
 		    "checksum input of %zu bytes", len);
-	ret = kc_derive_usage(p, key->bytes, usage, KC_KIND_CHECKSUM, kc,
+	ret = kc_key_usage(p, key, usage, KC_KIND_CHECKSUM, kc,
 	    p->kc_len, e);
 	if (ret == 0)
 		ret = kc_hmac(p->md, kc, p->kc_len, data, len, NULL, 0, out,

@@ -69,6 +69,14 @@ kerr_t kc_derive_usage(const struct kc_profile *p, const unsigned char *key,
     int32_t usage, unsigned char kind, unsigned char *out, size_t outlen,
     struct kerr *e);
 
+/*
+ * The same for a whole key: served from the key's derived-key cache when
+ * it has one (kc_key_keep_derived), derived and remembered on a miss.
+ */
+kerr_t kc_key_usage(const struct kc_profile *p, const struct kc_key *key,
+    int32_t usage, unsigned char kind, unsigned char *out, size_t outlen,
+    struct kerr *e);
+
 /* RFC 3961 section 5.1 n-fold of inlen bytes to outlen bytes. */
 void kc_nfold(const unsigned char *in, size_t inlen,
     unsigned char *out, size_t outlen);
@@ -88,6 +96,10 @@ kerr_t kc_pbkdf2(const char *md, const char *pw, size_t pwlen,
     const void *salt, size_t saltlen, uint32_t iter,
     unsigned char *out, size_t outlen, struct kerr *e);
 kerr_t kc_krb5kdf(const char *cbc_cipher, const unsigned char *key,
+    size_t keylen, const void *constant, size_t clen,
+    unsigned char *out, size_t outlen, struct kerr *e);
+/* The same through OpenSSL's KRB5KDF (kc_krb5kdf's fallback; tests). */
+kerr_t kc_krb5kdf_evp(const char *cbc_cipher, const unsigned char *key,
     size_t keylen, const void *constant, size_t clen,
     unsigned char *out, size_t outlen, struct kerr *e);
 kerr_t kc_kbkdf_hmac(const char *md, const unsigned char *key, size_t keylen,

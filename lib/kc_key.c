@@ -1,6 +1,7 @@
 /*
  * kc_key.c - the enctype table, protocol keys (from bytes, random,
- * random-to-key), key-usage derivation dispatch and the RFC 3961 n-fold.
+ * random-to-key), key-usage derivation dispatch with the per-key cache of
+ * derived keys, and the RFC 3961 n-fold.
  */
 #include "config.h"
 
@@ -165,15 +166,49 @@ kc_key_copy(struct kc_key *dst, const struct kc_key *src)
 	dst->derived = NULL;
 }
 
+/*
+ * Derived keys of one long-lived key.  The slots are keyed by the public
+ * derivation constant (usage, kind), so lookups need no constant-time
+ * care; the derived bytes are secrets and wiped with the cache.
+ */
+struct kc_dcache {
+	unsigned int next;              /* slot to replace when all are used */
+	struct {
+		uint32_t usage;
+		unsigned char kind;
+		unsigned char used;
+		unsigned char len;
+		unsigned char bytes[KC_MAX_KEY_LEN];
+	} s[KC_DCACHE_SLOTS];
+};
+
 void
 kc_key_clear(struct kc_key *key)
 {
 	if (key == NULL)
 		return;
 	sec_wipe(key->bytes, sizeof(key->bytes));
+	sec_free(key->derived, sizeof(struct kc_dcache));
 	key->enctype = 0;
 	key->length = 0;
 	key->derived = NULL;
+}
+
+kerr_t
+kc_key_keep_derived(struct kc_key *key, struct kerr *e)
+{
+	const struct kc_profile *p = NULL;
+	kerr_t ret;
+
+	ret = kc_profile_for_key(key, &p, e);
+	if (ret != 0)
+		return ret;
+	if (key->derived != NULL)
+		return 0;
+	key->derived = calloc(1, sizeof(struct kc_dcache));
+	if (key->derived == NULL)
+		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	return 0;
 }
 
 int
@@ -204,6 +239,39 @@ kc_derive_usage(const struct kc_profile *p, const unsigned char *key,
 	constant[3] = (unsigned char)u;
 	constant[4] = kind;
 	return p->derive(p, key, constant, sizeof(constant), out, outlen, e);
+}
+
+kerr_t
+kc_key_usage(const struct kc_profile *p, const struct kc_key *key,
+    int32_t usage, unsigned char kind, unsigned char *out, size_t outlen,
+    struct kerr *e)
+{
+	struct kc_dcache *c = key->derived;
+	unsigned int i;
+	kerr_t ret;
+
+	if (c == NULL || outlen > KC_MAX_KEY_LEN)
+		return kc_derive_usage(p, key->bytes, usage, kind, out, outlen,
+		    e);
+	for (i = 0; i < KC_DCACHE_SLOTS; i++) {
+		if (c->s[i].used && c->s[i].usage == (uint32_t)usage &&
+		    c->s[i].kind == kind && c->s[i].len == outlen) {
+			memcpy(out, c->s[i].bytes, outlen);
+			return 0;
+		}
+	}
+	ret = kc_derive_usage(p, key->bytes, usage, kind, out, outlen, e);
+	if (ret != 0)
+		return ret;
+	i = c->next;
+	c->next = (c->next + 1) % KC_DCACHE_SLOTS;
+	sec_wipe(c->s[i].bytes, sizeof(c->s[i].bytes));
+	c->s[i].usage = (uint32_t)usage;
+	c->s[i].kind = kind;
+	c->s[i].len = (unsigned char)outlen;
+	memcpy(c->s[i].bytes, out, outlen);
+	c->s[i].used = 1;
+	return 0;
 }
 
 static size_t

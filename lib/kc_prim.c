@@ -283,11 +283,11 @@ kc_pbkdf2(const char *md, const char *pw, size_t pwlen, const void *salt,
 	return run_kdf("PBKDF2", params, out, outlen, e);
 }
 
-/* RFC 3961 section 5.1 DK(key, constant) = random-to-key(DR(...)). */
+/* RFC 3961 section 5.1 DK(key, constant) through OpenSSL's KRB5KDF. */
 kerr_t
-kc_krb5kdf(const char *cbc_cipher, const unsigned char *key, size_t keylen,
-    const void *constant, size_t clen, unsigned char *out, size_t outlen,
-    struct kerr *e)
+kc_krb5kdf_evp(const char *cbc_cipher, const unsigned char *key,
+    size_t keylen, const void *constant, size_t clen, unsigned char *out,
+    size_t outlen, struct kerr *e)
 {
 	OSSL_PARAM params[4];
 
@@ -299,6 +299,70 @@ kc_krb5kdf(const char *cbc_cipher, const unsigned char *key, size_t keylen,
 	    (void *)constant, clen);
 	params[3] = OSSL_PARAM_construct_end();
 	return run_kdf("KRB5KDF", params, out, outlen, e);
+}
+
+/*
+ * RFC 3961 section 5.1 DK(key, constant) = random-to-key(DR(key,
+ * constant)), random-to-key being the identity for AES (RFC 3962 section
+ * 6).  DR encrypts the constant, n-folded to one block when shorter, with
+ * a zero IV, and feeds each output block back in until there are enough
+ * bytes.  Every step is one AES block, so this runs it with AES-ECB on a
+ * fetched cipher: OpenSSL's KRB5KDF takes the cipher by name and fetches
+ * it again for every derivation.  Constants of a block or more (none of
+ * ours) and other ciphers go to KRB5KDF.
+ */
+kerr_t
+kc_krb5kdf(const char *cbc_cipher, const unsigned char *key, size_t keylen,
+    const void *constant, size_t clen, unsigned char *out, size_t outlen,
+    struct kerr *e)
+{
+	unsigned char block[KC_BLOCK_LEN], next[KC_BLOCK_LEN];
+	const char *ecb = NULL;
+	EVP_CIPHER *c = NULL;
+	EVP_CIPHER_CTX *ctx = NULL;
+	size_t done = 0, n;
+	int outl = 0, owned = 0;
+	kerr_t ret;
+
+	if (strcmp(cbc_cipher, "AES-128-CBC") == 0 && keylen == 16)
+		ecb = "AES-128-ECB";
+	else if (strcmp(cbc_cipher, "AES-256-CBC") == 0 && keylen == 32)
+		ecb = "AES-256-ECB";
+	if (ecb == NULL || clen == 0 || clen >= KC_BLOCK_LEN ||
+	    outlen > KC_MAX_KEY_LEN)
+		return kc_krb5kdf_evp(cbc_cipher, key, keylen, constant, clen,
+		    out, outlen, e);
+	kc_nfold(constant, clen, block, sizeof(block));
+	c = fetch(F_CIPHER, ecb, &owned);
+	ctx = EVP_CIPHER_CTX_new();
+	if (c == NULL || ctx == NULL ||
+	    !EVP_EncryptInit_ex2(ctx, c, key, NULL, NULL) ||
+	    !EVP_CIPHER_CTX_set_padding(ctx, 0)) {
+		ret = ossl_fail(e, ecb);
+		goto cleanup;
+	}
+	while (done < outlen) {
+		if (!EVP_EncryptUpdate(ctx, next, &outl, block,
+		    sizeof(block)) || outl != (int)sizeof(block)) {
+			ret = ossl_fail(e, ecb);
+			goto cleanup;
+		}
+		n = outlen - done < sizeof(next) ? outlen - done : sizeof(next);
+		memcpy(out + done, next, n);
+		done += n;
+		memcpy(block, next, sizeof(block));
+	}
+	ret = 0;
+cleanup:
+	if (ret != 0)
+		sec_wipe(out, outlen);
+	sec_wipe(block, sizeof(block));
+	sec_wipe(next, sizeof(next));
+	/* Frees the key schedule with it, wiped. */
+	EVP_CIPHER_CTX_free(ctx);
+	if (owned)
+		EVP_CIPHER_free(c);
+	return ret;
 }
 
 /*

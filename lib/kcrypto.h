@@ -42,10 +42,11 @@ enum kc_cksumtype {
 #define KC_MAX_PRF_PLUS_LEN (255u * KC_MAX_PRF_LEN)
 
 /*
- * A protocol key.  enctype and length say what bytes[] holds.  The
- * derived-key pointer is reserved for a per-key cache of Ke/Ki/Kc; it is
- * always NULL today, and kc_key_clear() will release it when it is not.
- * Copy keys with kc_key_copy(), never by struct assignment.
+ * A protocol key.  enctype and length say what bytes[] holds.  derived
+ * is NULL or, after kc_key_keep_derived(), a small cache of the usage keys
+ * (Ke/Ki/Kc) derived from it, which kc_key_clear() wipes and frees.  Copy
+ * keys with kc_key_copy(), never by struct assignment: a copy has no
+ * cache, and a struct copy would share (and free twice) the original's.
  */
 struct kc_key {
 	int32_t enctype;
@@ -72,7 +73,18 @@ kerr_t kc_random_to_key(int32_t enctype, const void *rnd, size_t len,
     struct kc_key *key_out, struct kerr *e);
 kerr_t kc_key_random(int32_t enctype, struct kc_key *key_out, struct kerr *e);
 void kc_key_copy(struct kc_key *dst, const struct kc_key *src);
+/* Wipe the key and its derived-key cache; key may be NULL. */
 void kc_key_clear(struct kc_key *key);
+/*
+ * Remember the usage keys derived from this key (RFC 3961 section 5.3),
+ * so a long-lived key (krbtgt, service, freshness-token key) derives
+ * each one once per process instead of once per encryption.  Bounded
+ * (KC_DCACHE_SLOTS entries, oldest replaced); keys without it (reply
+ * and session keys, used once) derive every time as before.  Call it
+ * once when the key is loaded; it is idempotent.
+ */
+#define KC_DCACHE_SLOTS 8
+kerr_t kc_key_keep_derived(struct kc_key *key, struct kerr *e);
 /* Constant-time comparison of enctype and key bytes: 1 when equal. */
 int kc_key_equal(const struct kc_key *a, const struct kc_key *b);
 

@@ -1,6 +1,8 @@
 /*
  * pk_cms.c - CMS SignedData verification and production and EnvelopedData
- * production for PKINIT, over OpenSSL's CMS implementation.
+ * production for PKINIT, over OpenSSL's CMS implementation; repeated
+ * signatures of one identity go through a template cut from OpenSSL's
+ * first one (pk_cms_tmpl.c).
  */
 #include "config.h"
 
@@ -125,11 +127,11 @@ check_content_type_attr(CMS_ContentInfo *cms, CMS_SignerInfo *si,
 /*
  * The DER TLV at p (ending before end): identifier octet, header and
  * content lengths.  -1 for anything but definite-length DER with a
- * one-octet identifier inside the bounds.
+ * one-octet identifier inside the bounds.  Shared with pk_cms_tmpl.c.
  */
-static int
-der_next(const uint8_t *p, const uint8_t *end, uint8_t *tag, size_t *hdr,
-    size_t *clen)
+int
+pk_cms_der_next(const uint8_t *p, const uint8_t *end, uint8_t *tag,
+    size_t *hdr, size_t *clen)
 {
 	const unsigned char *q = p;
 	long l;
@@ -167,25 +169,25 @@ split_certs(const uint8_t *der, size_t len, uint8_t **bare_out,
 	X509 *x;
 
 	pk_der_init(&d);
-	if (der_next(der, end, &tag, &hdr, &clen) != 0 || tag != 0x30 ||
+	if (pk_cms_der_next(der, end, &tag, &hdr, &clen) != 0 || tag != 0x30 ||
 	    hdr + clen != len)
 		goto cleanup;
 	p = der + hdr;
-	if (der_next(p, end, &tag, &hdr, &clen) != 0 || tag != 0x06)
+	if (pk_cms_der_next(p, end, &tag, &hdr, &clen) != 0 || tag != 0x06)
 		goto cleanup;
 	pk_der_raw(&d, p, hdr + clen);
 	p += hdr + clen;
 	at = d.len;
 	/* content [0] EXPLICIT SignedData, the last thing in the message. */
-	if (der_next(p, end, &tag, &hdr, &clen) != 0 || tag != 0xa0 ||
+	if (pk_cms_der_next(p, end, &tag, &hdr, &clen) != 0 || tag != 0xa0 ||
 	    p + hdr + clen != end)
 		goto cleanup;
 	p += hdr;
-	if (der_next(p, end, &tag, &hdr, &clen) != 0 || tag != 0x30 ||
+	if (pk_cms_der_next(p, end, &tag, &hdr, &clen) != 0 || tag != 0x30 ||
 	    p + hdr + clen != end)
 		goto cleanup;
 	for (p += hdr; p < end; p += hdr + clen) {
-		if (der_next(p, end, &tag, &hdr, &clen) != 0)
+		if (pk_cms_der_next(p, end, &tag, &hdr, &clen) != 0)
 			goto cleanup;
 		/* certificates [0] IMPLICIT CertificateSet */
 		if (tag != 0xa0) {
@@ -196,8 +198,8 @@ split_certs(const uint8_t *der, size_t len, uint8_t **bare_out,
 			goto cleanup;
 		cend = p + hdr + clen;
 		for (c = p + hdr; c < cend; c += chdr + cclen) {
-			if (der_next(c, cend, &ctag, &chdr, &cclen) != 0 ||
-			    ctag != 0x30 || sk_X509_num(certs) >= PK_CMS_MAX_CERTS)
+			if (pk_cms_der_next(c, cend, &ctag, &chdr,
+			    &cclen) != 0 || ctag != 0x30 || sk_X509_num(certs) >= PK_CMS_MAX_CERTS)
 				goto cleanup;
 			x = cv_x509_from_der(c, chdr + cclen);
 			if (x == NULL || !sk_X509_push(certs, x)) {
@@ -369,8 +371,9 @@ cms_to_der(CMS_ContentInfo *cms, uint8_t **der_out, size_t *len_out,
 	return 0;
 }
 
-kerr_t
-pk_cms_sign(const struct pk_identity *id, enum pk_cms_content type,
+/* A SignedData made by OpenSSL's CMS code from start to end. */
+static kerr_t
+openssl_sign(const struct pk_identity *id, enum pk_cms_content type,
     const uint8_t *content, size_t len, uint8_t **der_out, size_t *len_out,
     struct kerr *e)
 {
@@ -419,6 +422,43 @@ cleanup:
 	ASN1_OBJECT_free(ctype);
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);
+	return ret;
+}
+
+int
+pk_cms_tmpl_in_use(const struct pk_identity *id, enum pk_cms_content type)
+{
+	struct pk_sign_tmpl **slot = pk_identity_tmpl(id, type);
+
+	return slot != NULL && pk_sign_tmpl_usable(*slot);
+}
+
+kerr_t
+pk_cms_sign(const struct pk_identity *id, enum pk_cms_content type,
+    const uint8_t *content, size_t len, uint8_t **der_out, size_t *len_out,
+    struct kerr *e)
+{
+	struct pk_sign_tmpl **slot = pk_identity_tmpl(id, type);
+	kerr_t ret;
+
+	if (len > PK_CMS_MAX_IN)
+		return kerr_set(e, KRB_ERR_GENERIC,
+		    "content too large to sign");
+	if (slot != NULL && pk_sign_tmpl_usable(*slot)) {
+		ERR_set_mark();
+		ret = pk_sign_tmpl_sign(*slot, content, len, der_out, len_out,
+		    e);
+		ERR_pop_to_mark();
+		if (ret == 0)
+			return 0;
+	}
+	ret = openssl_sign(id, type, content, len, der_out, len_out, e);
+	if (ret == 0 && slot != NULL && *slot == NULL) {
+		ERR_set_mark();
+		*slot = pk_sign_tmpl_make(pk_identity_key(id), *der_out,
+		    *len_out, content, len);
+		ERR_pop_to_mark();
+	}
 	return ret;
 }
 

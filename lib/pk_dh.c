@@ -54,6 +54,11 @@ static const struct group_def groups[] = {
 struct accepted {
 	const struct group_def *def;
 	EVP_PKEY *params;           /* domain parameters, built once */
+	BIGNUM *pm1;                /* p - 1 of a MODP group, for dh_peer */
+	/* Contexts kept across requests: OpenSSL 3.0 fetches the key
+	 * manager by name again for every context it creates. */
+	EVP_PKEY_CTX *gen;          /* key generation, initialised */
+	EVP_PKEY_CTX *imp;          /* DH public key import, initialised */
 	uint8_t *algid;             /* DER AlgorithmIdentifier */
 	size_t algid_len;
 };
@@ -185,7 +190,10 @@ pk_dh_groups_free(struct pk_dh_groups *g)
 	if (g == NULL)
 		return;
 	for (i = 0; i < g->n; i++) {
+		EVP_PKEY_CTX_free(g->v[i].gen);
+		EVP_PKEY_CTX_free(g->v[i].imp);
 		EVP_PKEY_free(g->v[i].params);
+		BN_free(g->v[i].pm1);
 		free(g->v[i].algid);
 	}
 	free(g);
@@ -214,9 +222,38 @@ pk_dh_groups_new(unsigned int min_bits, unsigned int flags,
 		a = &g->v[g->n];
 		a->def = def;
 		a->params = make_params(def);
-		if (a->params == NULL ||
+		if (!def->is_ec && (a->pm1 = def->prime(NULL)) != NULL &&
+		    !BN_sub_word(a->pm1, 1)) {
+			BN_free(a->pm1);
+			a->pm1 = NULL;
+		}
+		if (a->params != NULL) {
+			a->gen = EVP_PKEY_CTX_new_from_pkey(NULL, a->params,
+			    NULL);
+			if (a->gen != NULL &&
+			    EVP_PKEY_keygen_init(a->gen) <= 0) {
+				EVP_PKEY_CTX_free(a->gen);
+				a->gen = NULL;
+			}
+		}
+		if (a->params != NULL && !def->is_ec) {
+			a->imp = EVP_PKEY_CTX_new_from_pkey(NULL, a->params,
+			    NULL);
+			if (a->imp != NULL &&
+			    EVP_PKEY_fromdata_init(a->imp) <= 0) {
+				EVP_PKEY_CTX_free(a->imp);
+				a->imp = NULL;
+			}
+		}
+		if (a->params == NULL || a->gen == NULL ||
+		    (!def->is_ec && (a->pm1 == NULL || a->imp == NULL)) ||
 		    make_algid(def, &a->algid, &a->algid_len) != 0) {
+			EVP_PKEY_CTX_free(a->gen);
+			EVP_PKEY_CTX_free(a->imp);
 			EVP_PKEY_free(a->params);
+			BN_free(a->pm1);
+			free(a->algid);
+			memset(a, 0, sizeof(*a));
 			kerr_set(e, ret, "cannot set up DH group %s", def->name);
 			goto cleanup;
 		}
@@ -525,23 +562,20 @@ pk_dh_identify(const uint8_t *spki, size_t spki_len)
 	return grp;
 }
 
-/* Peer DH key in a named group from y, after the RFC 2631 2.1.5 range
- * check 1 < y < p - 1. */
+/*
+ * Peer DH key in a named group from y, after the RFC 2631 2.1.5 range
+ * check 1 < y < p - 1, through the group's import context.
+ */
 static EVP_PKEY *
-dh_peer(const struct group_def *def, const BIGNUM *y, struct kerr *e)
+dh_peer(const struct accepted *a, const BIGNUM *y, struct kerr *e)
 {
+	const struct group_def *def = a->def;
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *peer = NULL;
-	BIGNUM *p = NULL, *pm1 = NULL;
 	int reported = 0;
 
-	p = def->prime(NULL);
-	pm1 = BN_new();
-	if (p == NULL || pm1 == NULL || !BN_sub(pm1, p, BN_value_one()))
-		goto cleanup;
-	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, pm1) >= 0) {
+	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, a->pm1) >= 0) {
 		kerr_set(e, KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED,
 		    "client DH public value out of range (1 < y < p-1)");
 		reported = 1;
@@ -554,31 +588,33 @@ dh_peer(const struct group_def *def, const BIGNUM *y, struct kerr *e)
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y) ||
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
 		goto cleanup;
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
-	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+	if (EVP_PKEY_fromdata(a->imp, &peer, EVP_PKEY_PUBLIC_KEY, params) <= 0)
 		peer = NULL;
 cleanup:
 	if (peer == NULL && !reported)
 		kerr_set(e, KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED,
 		    "cannot import client DH public value");
-	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
-	BN_free(p);
-	BN_free(pm1);
 	return peer;
 }
 
+/*
+ * The KDC's public value as it goes into KDCDHKeyInfo.subjectPublicKey:
+ * the encoded point for ECDH (RFC 5349 section 4), DER INTEGER y for DH
+ * (RFC 3279 section 2.3.3).  y is read as |p| big-endian bytes and
+ * encoded here rather than through a BIGNUM and an ASN1_INTEGER.
+ */
 static int
 kdc_public_value(EVP_PKEY *kdc, int is_ec, uint8_t **out, size_t *len_out)
 {
-	BIGNUM *y = NULL;
-	ASN1_INTEGER *ai = NULL;
+	uint8_t buf[1 + 1024], *y;
 	unsigned char *der = NULL;
-	size_t len = 0;
-	int n, ret = -1;
+	struct pk_der d;
+	size_t len = 0, i;
+	int ret = -1;
 
+	pk_der_init(&d);
 	if (is_ec) {
 		if (!EVP_PKEY_get_octet_string_param(kdc,
 		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0, &len) ||
@@ -586,23 +622,30 @@ kdc_public_value(EVP_PKEY *kdc, int is_ec, uint8_t **out, size_t *len_out)
 		    !EVP_PKEY_get_octet_string_param(kdc,
 		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, der, len, &len))
 			goto cleanup;
+		pk_der_raw(&d, der, len);
 	} else {
-		if (!EVP_PKEY_get_bn_param(kdc, OSSL_PKEY_PARAM_PUB_KEY, &y) ||
-		    (ai = BN_to_ASN1_INTEGER(y, NULL)) == NULL ||
-		    (n = i2d_ASN1_INTEGER(ai, &der)) <= 0)
+		if (!EVP_PKEY_get_octet_string_param(kdc,
+		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf + 1,
+		    sizeof(buf) - 1, &len) || len == 0 ||
+		    len > sizeof(buf) - 1)
 			goto cleanup;
-		len = (size_t)n;
+		/* Minimal two's complement (X.690 8.3.2): no leading zero
+		 * octets, one zero octet before a set top bit. */
+		for (i = 1; i < len && buf[i] == 0; i++)
+			;
+		y = buf + i;
+		len -= i - 1;
+		if (y[0] & 0x80) {
+			y--;
+			y[0] = 0;
+			len++;
+		}
+		pk_der_tlv(&d, 0x02, y, len);
 	}
-	*out = malloc(len);
-	if (*out == NULL)
-		goto cleanup;
-	memcpy(*out, der, len);
-	*len_out = len;
-	ret = 0;
+	ret = pk_der_take(&d, out, len_out);
 cleanup:
+	pk_der_clear(&d);
 	OPENSSL_free(der);
-	ASN1_INTEGER_free(ai);
-	BN_free(y);
 	return ret;
 }
 
@@ -623,7 +666,7 @@ pk_dh_agree(const struct pk_dh_groups *g, const uint8_t *spki,
 	struct client_key ck;
 	const struct accepted *a = NULL;
 	const struct group_def *def;
-	EVP_PKEY_CTX *gctx = NULL, *dctx = NULL, *vctx = NULL;
+	EVP_PKEY_CTX *dctx = NULL, *vctx = NULL;
 	EVP_PKEY *kdc = NULL, *peer = NULL;
 	struct pk_dh_result *r = NULL;
 	size_t i, slen = 0;
@@ -647,14 +690,12 @@ pk_dh_agree(const struct pk_dh_groups *g, const uint8_t *spki,
 	if (def->is_ec) {
 		peer = ck.ec;
 		ck.ec = NULL;
-	} else if ((peer = dh_peer(def, ck.y, e)) == NULL) {
+	} else if ((peer = dh_peer(a, ck.y, e)) == NULL) {
 		goto cleanup;
 	}
 
 	ret = KRB_ERR_GENERIC;
-	gctx = EVP_PKEY_CTX_new_from_pkey(NULL, a->params, NULL);
-	if (gctx == NULL || EVP_PKEY_keygen_init(gctx) <= 0 ||
-	    EVP_PKEY_generate(gctx, &kdc) <= 0) {
+	if (EVP_PKEY_generate(a->gen, &kdc) <= 0) {
 		kerr_set(e, ret, "cannot generate a %s key", def->name);
 		goto cleanup;
 	}
@@ -712,7 +753,6 @@ cleanup:
 	pk_dh_result_free(r);
 	EVP_PKEY_CTX_free(vctx);
 	EVP_PKEY_CTX_free(dctx);
-	EVP_PKEY_CTX_free(gctx);
 	EVP_PKEY_free(kdc);
 	EVP_PKEY_free(peer);
 	client_key_clear(&ck);

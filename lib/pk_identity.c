@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,9 @@ struct pk_identity {
 	EVP_PKEY *key;
 	struct cv_cert *cert;
 	struct cv_certs *chain;
+	/* Per content type: how this identity's SignedData looks (pk_cms.c),
+	 * made by the first signature of each type in each process. */
+	struct pk_sign_tmpl *tmpl[PK_CMS_N_CONTENT];
 };
 
 #define PASS_MAX 1024
@@ -262,8 +266,12 @@ has_krbtgt_san(const struct cv_cert *c, const char *realm)
 void
 pk_identity_free(struct pk_identity *id)
 {
+	size_t i;
+
 	if (id == NULL)
 		return;
+	for (i = 0; i < PK_CMS_N_CONTENT; i++)
+		pk_sign_tmpl_free(id->tmpl[i]);
 	/* EVP_PKEY_free clears the private key material it owns. */
 	EVP_PKEY_free(id->key);
 	cv_cert_free(id->cert);
@@ -352,4 +360,15 @@ EVP_PKEY *
 pk_identity_key(const struct pk_identity *id)
 {
 	return id->key;
+}
+
+/* The identity is const to the signer, its template cache is not. */
+struct pk_sign_tmpl **
+pk_identity_tmpl(const struct pk_identity *id, enum pk_cms_content type)
+{
+	struct pk_identity *mut = (struct pk_identity *)(uintptr_t)id;
+
+	if ((size_t)type >= PK_CMS_N_CONTENT)
+		return NULL;
+	return &mut->tmpl[type];
 }

@@ -198,16 +198,30 @@ pk_kdf_otherinfo(enum pk_kdf kdf, const struct pk_kdf_input *in,
 	return 0;
 }
 
+/* The KDF's digest, fetched once per process (a fetch by name searches
+ * the provider store, and the SSKDF would fetch by name every time). */
+static const EVP_MD *
+kdf_md(enum pk_kdf kdf)
+{
+	static EVP_MD *mds[PK_KDF_AH_SHA512 + 1];
+	const char *name = kdf_digest(kdf);
+
+	if (name == NULL || (int)kdf < 0 || kdf > PK_KDF_AH_SHA512)
+		return NULL;
+	if (mds[kdf] == NULL)
+		mds[kdf] = EVP_MD_fetch(NULL, name, NULL);
+	return mds[kdf];
+}
+
 kerr_t
 pk_kdf_derive(enum pk_kdf kdf, const struct pk_kdf_input *in,
     uint8_t *key_out, size_t keylen, struct kerr *e)
 {
-	/* Fetched once per process: a fetch searches the provider store. */
-	static EVP_KDF *alg;
-	EVP_KDF_CTX *kctx = NULL;
-	OSSL_PARAM params[4];
-	uint8_t *info = NULL;
-	size_t info_len = 0;
+	const EVP_MD *md;
+	EVP_MD_CTX *mctx = NULL;
+	uint8_t *info = NULL, block[EVP_MAX_MD_SIZE], cnt[4];
+	size_t info_len = 0, done = 0, hlen, n;
+	uint32_t counter;
 	const char *digest;
 	kerr_t ret;
 
@@ -222,29 +236,43 @@ pk_kdf_derive(enum pk_kdf kdf, const struct pk_kdf_input *in,
 	if (ret != 0)
 		goto cleanup;
 	ret = KRB_ERR_GENERIC;
-	/* SP 800-56A single-step KDF, hash variant: H(counter || Z || info),
-	 * which is exactly what RFC 8636 section 3 specifies. */
-	if (alg == NULL)
-		alg = EVP_KDF_fetch(NULL, "SSKDF", NULL);
-	kctx = alg != NULL ? EVP_KDF_CTX_new(alg) : NULL;
-	if (kctx == NULL) {
-		kerr_set(e, ret, "KDF: SSKDF unavailable in OpenSSL");
+	md = kdf_md(kdf);
+	mctx = EVP_MD_CTX_new();
+	if (md == NULL || mctx == NULL || EVP_MD_get_size(md) <= 0) {
+		kerr_set(e, ret, "KDF: %s unavailable in OpenSSL", digest);
 		goto cleanup;
 	}
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)digest, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)in->z, in->z_len);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-	    info, info_len);
-	params[3] = OSSL_PARAM_construct_end();
-	if (EVP_KDF_derive(kctx, key_out, keylen, params) <= 0) {
-		kerr_set(e, ret, "KDF: SSKDF derivation with %s failed", digest);
-		goto cleanup;
+	hlen = (size_t)EVP_MD_get_size(md);
+	/*
+	 * SP 800-56A single-step KDF, hash variant, which is exactly what
+	 * RFC 8636 section 3 specifies: the concatenation of
+	 * H(counter || Z || OtherInfo) for a 32-bit big-endian counter from
+	 * 1, truncated to keylen.
+	 */
+	for (counter = 1; done < keylen; counter++) {
+		cnt[0] = (uint8_t)(counter >> 24);
+		cnt[1] = (uint8_t)(counter >> 16);
+		cnt[2] = (uint8_t)(counter >> 8);
+		cnt[3] = (uint8_t)counter;
+		if (!EVP_DigestInit_ex2(mctx, md, NULL) ||
+		    !EVP_DigestUpdate(mctx, cnt, sizeof(cnt)) ||
+		    !EVP_DigestUpdate(mctx, in->z, in->z_len) ||
+		    !EVP_DigestUpdate(mctx, info, info_len) ||
+		    !EVP_DigestFinal_ex(mctx, block, NULL)) {
+			kerr_set(e, ret, "KDF: derivation with %s failed",
+			    digest);
+			sec_wipe(key_out, done);
+			goto cleanup;
+		}
+		n = keylen - done < hlen ? keylen - done : hlen;
+		memcpy(key_out + done, block, n);
+		done += n;
 	}
 	ret = 0;
 cleanup:
+	sec_wipe(block, sizeof(block));
 	free(info);
-	EVP_KDF_CTX_free(kctx);
+	/* Frees the digest state, which saw Z, wiped. */
+	EVP_MD_CTX_free(mctx);
 	return ret;
 }

@@ -265,6 +265,45 @@ START_TEST(test_dk_matches_nfold_construction)
 }
 END_TEST
 
+/*
+ * kc_krb5kdf's block-by-block DK equals OpenSSL's KRB5KDF for every
+ * constant length below a block (usage constants, "kerberos", "prf"),
+ * both AES key sizes and many keys.
+ */
+START_TEST(test_dk_matches_openssl_krb5kdf)
+{
+	const struct kc_profile *p = _i == 0 ? &kc_profile_aes128_sha1 :
+	    &kc_profile_aes256_sha1;
+	unsigned char key[32], constant[16], want[32], got[32];
+	struct kerr e;
+	size_t i, clen, round;
+
+	for (round = 0; round < 8; round++) {
+		for (i = 0; i < sizeof(key); i++)
+			key[i] = (unsigned char)(i * 13 + round * 101 + 5);
+		for (clen = 1; clen < 16; clen++) {
+			for (i = 0; i < clen; i++)
+				constant[i] = (unsigned char)(i + clen * 17 +
+				    round);
+			ck_assert_int_eq(kc_krb5kdf_evp(p->cbc_cipher, key,
+			    p->key_len, constant, clen, want, p->key_len,
+			    &e), 0);
+			ck_assert_int_eq(kc_krb5kdf(p->cbc_cipher, key,
+			    p->key_len, constant, clen, got, p->key_len, &e),
+			    0);
+			ck_assert_mem_eq(got, want, p->key_len);
+		}
+	}
+	/* A block-long constant takes the KRB5KDF path. */
+	memset(constant, 0x5a, sizeof(constant));
+	ck_assert_int_eq(kc_krb5kdf_evp(p->cbc_cipher, key, p->key_len,
+	    constant, 16, want, p->key_len, &e), 0);
+	ck_assert_int_eq(kc_krb5kdf(p->cbc_cipher, key, p->key_len, constant,
+	    16, got, p->key_len, &e), 0);
+	ck_assert_mem_eq(got, want, p->key_len);
+}
+END_TEST
+
 /* ---- RFC 8009 appendix A ---- */
 
 #define B16 "3705D96080C17728A0E800EAB6E0D23C"
@@ -388,6 +427,40 @@ START_TEST(test_enc_rfc8009)
 		ck_assert_mem_eq(back, plain, pl);
 	free(c);
 	sec_free(back, bl);
+}
+END_TEST
+
+/* The same vectors through a key with a derived-key cache: the first
+ * encryption fills it, the second and the decryption read it. */
+START_TEST(test_enc_rfc8009_cached)
+{
+	unsigned char plain[64], conf[16];
+	size_t pl = unhex(enc8009[_i].plain, plain, sizeof(plain));
+	unsigned char *c = NULL, *back = NULL;
+	size_t cl = 0, bl = 0;
+	struct kc_key k;
+	struct kerr e;
+	int round;
+
+	unhex(enc8009[_i].conf, conf, sizeof(conf));
+	key_hex(enc8009[_i].enctype, enc8009[_i].base, &k);
+	ck_assert_int_eq(kc_key_keep_derived(&k, &e), 0);
+	ck_assert_ptr_nonnull(k.derived);
+	ck_assert_int_eq(kc_key_keep_derived(&k, &e), 0);
+	for (round = 0; round < 2; round++) {
+		ck_assert_int_eq(kc_encrypt_with_confounder(&k, 2, conf, 16,
+		    plain, pl, &c, &cl, &e), 0);
+		assert_hex(c, cl, enc8009[_i].out);
+		ck_assert_int_eq(kc_decrypt(&k, 2, c, cl, &back, &bl, &e), 0);
+		ck_assert_uint_eq(bl, pl);
+		if (pl > 0)
+			ck_assert_mem_eq(back, plain, pl);
+		free(c);
+		sec_free(back, bl);
+	}
+	kc_key_clear(&k);
+	ck_assert_ptr_null(k.derived);
+	kc_key_clear(&k);
 }
 END_TEST
 
@@ -640,6 +713,57 @@ START_TEST(test_checksum_definition_sha1)
 }
 END_TEST
 
+/*
+ * More usages than the cache holds, in all three kinds: every answer of
+ * the cached key equals the uncached one, also after slots were replaced,
+ * and a copy of a cached key starts without a cache.
+ */
+START_TEST(test_derived_cache_eviction)
+{
+	static const unsigned char conf[KC_BLOCK_LEN] = { 1, 2, 3 };
+	unsigned char c1[KC_MAX_CKSUM_LEN], c2[KC_MAX_CKSUM_LEN];
+	unsigned char *x = NULL, *y = NULL, *back = NULL;
+	size_t xl = 0, yl = 0, bl = 0, l1 = 0, l2 = 0;
+	struct kc_key plain_key, cached, copy;
+	struct kerr e;
+	int32_t u;
+	int pass;
+
+	ck_assert_int_eq(kc_key_random(all_etypes[_i], &plain_key, &e), 0);
+	kc_key_copy(&cached, &plain_key);
+	ck_assert_int_eq(kc_key_keep_derived(&cached, &e), 0);
+	kc_key_copy(&copy, &cached);
+	ck_assert_ptr_null(copy.derived);
+	for (pass = 0; pass < 2; pass++) {
+		for (u = 1; u <= 3 * KC_DCACHE_SLOTS; u++) {
+			ck_assert_int_eq(kc_encrypt_with_confounder(&cached, u,
+			    conf, sizeof(conf), "abc", 3, &x, &xl, &e), 0);
+			ck_assert_int_eq(kc_encrypt_with_confounder(&plain_key,
+			    u, conf, sizeof(conf), "abc", 3, &y, &yl, &e), 0);
+			ck_assert_uint_eq(xl, yl);
+			ck_assert_mem_eq(x, y, xl);
+			ck_assert_int_eq(kc_decrypt(&cached, u, y, yl, &back,
+			    &bl, &e), 0);
+			ck_assert_uint_eq(bl, 3);
+			sec_free(back, bl);
+			ck_assert_int_eq(kc_decrypt(&cached, u + 1, y, yl,
+			    &back, &bl, &e), KRB_AP_ERR_BAD_INTEGRITY);
+			ck_assert_int_eq(kc_checksum(&cached, u, 0, "m", 1, c1,
+			    &l1, &e), 0);
+			ck_assert_int_eq(kc_checksum(&plain_key, u, 0, "m", 1,
+			    c2, &l2, &e), 0);
+			ck_assert_uint_eq(l1, l2);
+			ck_assert_mem_eq(c1, c2, l1);
+			free(x);
+			free(y);
+		}
+	}
+	kc_key_clear(&cached);
+	kc_key_clear(&plain_key);
+	kc_key_clear(&copy);
+}
+END_TEST
+
 START_TEST(test_enctype_table)
 {
 	static const int32_t refused[] = { 0, 1, 3, 16, 23, 24, 25, 26, -128,
@@ -810,9 +934,11 @@ main(void)
 	tcase_add_loop_test(tv, test_cts_rfc3962, 0, NELEM(cts_vec));
 	tcase_add_test(tv, test_cts_one_block);
 	tcase_add_loop_test(tv, test_dk_matches_nfold_construction, 0, 2);
+	tcase_add_loop_test(tv, test_dk_matches_openssl_krb5kdf, 0, 2);
 	tcase_add_test(tv, test_s2k_rfc8009);
 	tcase_add_loop_test(tv, test_kdf_rfc8009, 0, NELEM(kdf8009));
 	tcase_add_loop_test(tv, test_enc_rfc8009, 0, NELEM(enc8009));
+	tcase_add_loop_test(tv, test_enc_rfc8009_cached, 0, NELEM(enc8009));
 	tcase_add_loop_test(tv, test_checksum_rfc8009, 0, 2);
 	tcase_add_loop_test(tv, test_prf_rfc8009, 0, 2);
 	tcase_add_loop_test(tv, test_mit_s2k_cf2, 0, NELEM(mit));
@@ -822,6 +948,7 @@ main(void)
 	tcase_add_loop_test(tp, test_decrypt_rejects, 0, 4);
 	tcase_add_loop_test(tp, test_checksum_rejects, 0, 4);
 	tcase_add_loop_test(tp, test_checksum_definition_sha1, 0, 4);
+	tcase_add_loop_test(tp, test_derived_cache_eviction, 0, 4);
 	tcase_add_test(tp, test_enctype_table);
 	tcase_add_test(tp, test_s2k_params);
 	tcase_add_loop_test(tp, test_prf_plus, 0, 4);

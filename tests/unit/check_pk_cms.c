@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -21,6 +22,7 @@
 #include "pk_dh.h"
 #include "pk_cms.h"
 #include "pk_identity.h"
+#include "pk_priv.h"
 #include "pki_fixture.h"
 
 /* Stand-in for a DER AuthPack: any bytes will do for the CMS layer. */
@@ -355,6 +357,96 @@ START_TEST(test_kdc_sign)
 }
 END_TEST
 
+/*
+ * After the first signature of a type, an identity signs through its
+ * template: the bytes are OpenSSL's own (RSA signatures are
+ * deterministic, so two signatures made in the same second are equal),
+ * for the template's content and for any other.
+ */
+static int
+same_second_pair(struct pk_identity *fresh, struct pk_identity *warm,
+    const uint8_t *c, size_t clen, uint8_t **a, size_t *al, uint8_t **b,
+    size_t *bl)
+{
+	time_t t0 = time(NULL);
+	struct kerr e;
+
+	ck_assert_int_eq(pk_cms_sign(fresh, PK_CONTENT_DH_KEY_DATA, c, clen,
+	    a, al, &e), 0);
+	ck_assert_int_eq(pk_cms_sign(warm, PK_CONTENT_DH_KEY_DATA, c, clen,
+	    b, bl, &e), 0);
+	return time(NULL) == t0;
+}
+
+START_TEST(test_sign_template)
+{
+	static const uint8_t other[300] = { 0x30, 0x82, 0x01, 0x28, 7 };
+	struct pk_identity *warm = NULL, *fresh;
+	struct pk_signed *s = NULL;
+	uint8_t *a = NULL, *b = NULL;
+	size_t al = 0, bl = 0;
+	const char *kdc_spec;
+	int tries, same = 0;
+	struct kerr e;
+
+	kdc_spec = spec2("FILE:", pki_path("kdc.crt"), pki_path("kdc.key"));
+	for (tries = 0; tries < 5 && !same; tries++) {
+		pk_identity_free(warm);
+		warm = load_id(kdc_spec, NULL, NULL, NULL);
+		fresh = load_id(kdc_spec, NULL, NULL, NULL);
+		ck_assert(!pk_cms_tmpl_in_use(warm, PK_CONTENT_DH_KEY_DATA));
+		ck_assert_int_eq(pk_cms_sign(warm, PK_CONTENT_DH_KEY_DATA,
+		    authpack, sizeof(authpack), &a, &al, &e), 0);
+		free(a);
+		ck_assert(pk_cms_tmpl_in_use(warm, PK_CONTENT_DH_KEY_DATA));
+		ck_assert(!pk_cms_tmpl_in_use(warm, PK_CONTENT_RKEY_DATA));
+		same = same_second_pair(fresh, warm, authpack,
+		    sizeof(authpack), &a, &al, &b, &bl);
+		if (same) {
+			ck_assert_uint_eq(al, bl);
+			ck_assert_mem_eq(a, b, al);
+		}
+		free(a);
+		openssl_verify_reply(b, bl, "1.3.6.1.5.2.3.2", 1);
+		free(b);
+		pk_identity_free(fresh);
+		/* Another content, of another length. */
+		fresh = load_id(kdc_spec, NULL, NULL, NULL);
+		same = same && same_second_pair(fresh, warm, other,
+		    sizeof(other), &a, &al, &b, &bl);
+		if (same) {
+			ck_assert_uint_eq(al, bl);
+			ck_assert_mem_eq(a, b, al);
+		}
+		ck_assert_int_eq(pk_cms_verify(b, bl, PK_CONTENT_DH_KEY_DATA, 0,
+		    &s, &e), 0);
+		ck_assert_uint_eq(s->content_len, sizeof(other));
+		ck_assert_mem_eq(s->content, other, sizeof(other));
+		pk_signed_free(s);
+		free(a);
+		free(b);
+		pk_identity_free(fresh);
+	}
+	ck_assert(same);
+	pk_identity_free(warm);
+
+	/* ECDSA: not deterministic, but the template signs and verifies. */
+	warm = load_id(spec2("FILE:", pki_path("alice-ec.crt"),
+	    pki_path("alice-ec.key")), NULL, NULL, NULL);
+	for (tries = 0; tries < 3; tries++) {
+		ck_assert_int_eq(pk_cms_sign(warm, PK_CONTENT_DH_KEY_DATA,
+		    other, sizeof(other), &b, &bl, &e), 0);
+		ck_assert_int_eq(pk_cms_verify(b, bl, PK_CONTENT_DH_KEY_DATA, 0,
+		    &s, &e), 0);
+		ck_assert_mem_eq(s->content, other, sizeof(other));
+		pk_signed_free(s);
+		free(b);
+	}
+	ck_assert(pk_cms_tmpl_in_use(warm, PK_CONTENT_DH_KEY_DATA));
+	pk_identity_free(warm);
+}
+END_TEST
+
 START_TEST(test_envelope)
 {
 	struct pk_identity *kdc;
@@ -645,6 +737,7 @@ main(void)
 	tcase_add_test(tc, test_wrong_content_type);
 	tcase_add_test(tc, test_no_signer_cert);
 	tcase_add_test(tc, test_kdc_sign);
+	tcase_add_test(tc, test_sign_template);
 	tcase_add_test(tc, test_envelope);
 	tcase_add_test(tc, test_identity_forms);
 	tcase_add_test(tc, test_mit_kinit_request);

@@ -9,99 +9,10 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/x509.h>
 
-#include "pk_der.h"
 #include "pk_dh.h"
-
-static const uint8_t oid_dh[] = { 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3e,
-	0x02, 0x01 };
-
-static void
-der_bn(struct pk_der *d, const BIGNUM *bn)
-{
-	uint8_t buf[600];
-	int n = BN_num_bytes(bn);
-
-	buf[0] = 0;
-	BN_bn2bin(bn, buf + 1);
-	if (n > 0 && !(buf[1] & 0x80))
-		pk_der_tlv(d, 0x02, buf + 1, (size_t)n);
-	else
-		pk_der_tlv(d, 0x02, buf, (size_t)n + 1);
-}
-
-/* SubjectPublicKeyInfo for dhpublicnumber with (p, g, q) and y, built by
- * hand so that any parameters can be offered. */
-static uint8_t *
-dh_spki(const BIGNUM *p, const BIGNUM *g, const BIGNUM *q, const BIGNUM *y,
-    size_t *len)
-{
-	struct pk_der d, k;
-	uint8_t *out, *ky;
-	size_t at, kl;
-
-	pk_der_init(&k);
-	der_bn(&k, y);
-	ck_assert_int_eq(pk_der_take(&k, &ky, &kl), 0);
-
-	pk_der_init(&d);
-	pk_der_raw(&d, oid_dh, sizeof(oid_dh));
-	at = d.len;
-	der_bn(&d, p);
-	der_bn(&d, g);
-	if (q != NULL)
-		der_bn(&d, q);
-	pk_der_wrap(&d, at, 0x30);
-	pk_der_wrap(&d, 0, 0x30);
-	at = d.len;
-	pk_der_raw(&d, "", 1);          /* BIT STRING: no unused bits */
-	pk_der_raw(&d, ky, kl);
-	pk_der_wrap(&d, at, 0x03);
-	pk_der_wrap(&d, 0, 0x30);
-	ck_assert_int_eq(pk_der_take(&d, &out, len), 0);
-	free(ky);
-	return out;
-}
-
-static BIGNUM *
-prime_of(enum pk_group grp)
-{
-	switch (grp) {
-	case PK_GROUP_MODP2:
-		return BN_get_rfc2409_prime_1024(NULL);
-	case PK_GROUP_MODP14:
-		return BN_get_rfc3526_prime_2048(NULL);
-	case PK_GROUP_MODP15:
-		return BN_get_rfc3526_prime_3072(NULL);
-	case PK_GROUP_MODP16:
-		return BN_get_rfc3526_prime_4096(NULL);
-	default:
-		return NULL;
-	}
-}
-
-static const char *
-ossl_group(enum pk_group grp)
-{
-	switch (grp) {
-	case PK_GROUP_MODP14:
-		return "modp_2048";
-	case PK_GROUP_MODP15:
-		return "modp_3072";
-	case PK_GROUP_MODP16:
-		return "modp_4096";
-	case PK_GROUP_P256:
-		return "P-256";
-	case PK_GROUP_P384:
-		return "P-384";
-	case PK_GROUP_P521:
-		return "P-521";
-	default:
-		return NULL;
-	}
-}
+#include "pk_kex.h"
 
 static EVP_PKEY *
 keygen(const char *type, const char *group)
@@ -121,42 +32,26 @@ keygen(const char *type, const char *group)
 	return k;
 }
 
-/* Client DH SPKI in group grp with a fresh key; *key_out keeps the key. */
+/* SubjectPublicKeyInfo for dhpublicnumber with any (p, g, q) and y. */
 static uint8_t *
-client_dh(enum pk_group grp, EVP_PKEY **key_out, size_t *len)
+dh_spki(const BIGNUM *p, const BIGNUM *g, const BIGNUM *q, const BIGNUM *y,
+    size_t *len)
 {
-	EVP_PKEY *k = keygen("DH", ossl_group(grp));
-	BIGNUM *p = prime_of(grp), *g = BN_new(), *q = BN_new(), *y = NULL;
-	uint8_t *spki;
+	uint8_t *spki = NULL;
 
-	ck_assert(BN_set_word(g, 2) && BN_rshift1(q, p));
-	ck_assert_int_eq(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PUB_KEY, &y),
-	    1);
-	spki = dh_spki(p, g, q, y, len);
-	BN_free(p);
-	BN_free(g);
-	BN_free(q);
-	BN_free(y);
-	*key_out = k;
+	ck_assert_int_eq(pkx_dh_spki(p, g, q, y, &spki, len), 0);
 	return spki;
 }
 
+/* A fresh client key in grp (DH or ECDH) and its SPKI; *key_out keeps
+ * the key. */
 static uint8_t *
-client_ec(enum pk_group grp, EVP_PKEY **key_out, size_t *len)
+client_key(enum pk_group grp, EVP_PKEY **key_out, size_t *len)
 {
-	EVP_PKEY *k = keygen("EC", ossl_group(grp));
-	unsigned char *der = NULL;
-	uint8_t *out;
-	int n;
+	uint8_t *spki = NULL;
 
-	n = i2d_PUBKEY(k, &der);
-	ck_assert_int_gt(n, 0);
-	out = malloc((size_t)n);
-	memcpy(out, der, (size_t)n);
-	OPENSSL_free(der);
-	*len = (size_t)n;
-	*key_out = k;
-	return out;
+	ck_assert_int_eq(pkx_client_key(grp, key_out, &spki, len), 0);
+	return spki;
 }
 
 /* The client's side of the agreement with the KDC's public value. */
@@ -164,49 +59,10 @@ static uint8_t *
 client_derive(EVP_PKEY *mine, enum pk_group grp, const uint8_t *kdc_pub,
     size_t kdc_len, size_t *len)
 {
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params;
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *peer = NULL;
-	int is_ec = grp >= PK_GROUP_P256;
-	BIGNUM *y = NULL;
-	uint8_t *secret;
+	uint8_t *secret = NULL;
 
-	ck_assert(OSSL_PARAM_BLD_push_utf8_string(bld,
-	    OSSL_PKEY_PARAM_GROUP_NAME, ossl_group(grp), 0));
-	if (is_ec) {
-		ck_assert(OSSL_PARAM_BLD_push_octet_string(bld,
-		    OSSL_PKEY_PARAM_PUB_KEY, kdc_pub, kdc_len));
-	} else {
-		const unsigned char *p = kdc_pub;
-		ASN1_INTEGER *ai = d2i_ASN1_INTEGER(NULL, &p, (long)kdc_len);
-
-		ck_assert_ptr_nonnull(ai);
-		ck_assert(p == kdc_pub + kdc_len);
-		y = ASN1_INTEGER_to_BN(ai, NULL);
-		ASN1_INTEGER_free(ai);
-		ck_assert(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY,
-		    y));
-	}
-	params = OSSL_PARAM_BLD_to_param(bld);
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, is_ec ? "EC" : "DH", NULL);
-	ck_assert_int_eq(EVP_PKEY_fromdata_init(ctx), 1);
-	ck_assert_int_eq(EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY,
-	    params), 1);
-	EVP_PKEY_CTX_free(ctx);
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
-	ck_assert_int_eq(EVP_PKEY_derive_init(ctx), 1);
-	if (!is_ec)
-		ck_assert_int_eq(EVP_PKEY_CTX_set_dh_pad(ctx, 1), 1);
-	ck_assert_int_eq(EVP_PKEY_derive_set_peer(ctx, peer), 1);
-	ck_assert_int_eq(EVP_PKEY_derive(ctx, NULL, len), 1);
-	secret = malloc(*len);
-	ck_assert_int_eq(EVP_PKEY_derive(ctx, secret, len), 1);
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(peer);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	BN_free(y);
+	ck_assert_int_eq(pkx_client_secret(mine, grp, kdc_pub, kdc_len,
+	    &secret, len), 0);
 	return secret;
 }
 
@@ -225,16 +81,30 @@ START_TEST(test_agree)
 	struct kerr e;
 
 	ck_assert_int_eq(pk_dh_groups_new(2048, 0, &g, &e), 0);
-	spki = grp >= PK_GROUP_P256 ? client_ec(grp, &mine, &len) :
-	    client_dh(grp, &mine, &len);
+	spki = client_key(grp, &mine, &len);
 	ck_assert_int_eq(pk_dh_identify(spki, len), grp);
 	ck_assert_msg(pk_dh_agree(g, spki, len, &r, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(r->group, grp);
 	ck_assert_uint_eq(r->secret_len, expect_secret[_i]);
 	if (grp >= PK_GROUP_P256)
 		ck_assert_int_eq(r->kdc_public[0], 0x04);  /* uncompressed */
-	else
-		ck_assert_int_eq(r->kdc_public[0], 0x02);  /* INTEGER */
+	else {
+		/* INTEGER, in DER: OpenSSL re-encodes it to the same bytes. */
+		const unsigned char *q = r->kdc_public;
+		ASN1_INTEGER *ai = d2i_ASN1_INTEGER(NULL, &q,
+		    (long)r->kdc_public_len);
+		unsigned char *re = NULL;
+		int rl;
+
+		ck_assert_int_eq(r->kdc_public[0], 0x02);
+		ck_assert_ptr_nonnull(ai);
+		ck_assert(q == r->kdc_public + r->kdc_public_len);
+		rl = i2d_ASN1_INTEGER(ai, &re);
+		ck_assert_int_eq(rl, (int)r->kdc_public_len);
+		ck_assert_mem_eq(re, r->kdc_public, r->kdc_public_len);
+		OPENSSL_free(re);
+		ASN1_INTEGER_free(ai);
+	}
 	secret = client_derive(mine, grp, r->kdc_public, r->kdc_public_len,
 	    &slen);
 	ck_assert_uint_eq(slen, r->secret_len);
@@ -243,6 +113,42 @@ START_TEST(test_agree)
 	free(spki);
 	EVP_PKEY_free(mine);
 	pk_dh_result_free(r);
+	pk_dh_groups_free(g);
+}
+END_TEST
+
+/* The groups keep their generation and import contexts across requests:
+ * every agreement still gets a fresh KDC key, and each one's secret is
+ * the one the client derives. */
+START_TEST(test_agree_repeated)
+{
+	enum pk_group grp = all_groups[_i];
+	struct pk_dh_groups *g = NULL;
+	struct pk_dh_result *r1 = NULL, *r2 = NULL;
+	EVP_PKEY *mine = NULL;
+	uint8_t *spki, *s1, *s2;
+	size_t len, l1, l2;
+	struct kerr e;
+
+	ck_assert_int_eq(pk_dh_groups_new(2048, 0, &g, &e), 0);
+	spki = client_key(grp, &mine, &len);
+	ck_assert_msg(pk_dh_agree(g, spki, len, &r1, &e) == 0, "%s", e.msg);
+	ck_assert_msg(pk_dh_agree(g, spki, len, &r2, &e) == 0, "%s", e.msg);
+	ck_assert(r1->kdc_public_len != r2->kdc_public_len ||
+	    memcmp(r1->kdc_public, r2->kdc_public, r1->kdc_public_len) != 0);
+	ck_assert(memcmp(r1->secret, r2->secret, r1->secret_len) != 0);
+	s1 = client_derive(mine, grp, r1->kdc_public, r1->kdc_public_len, &l1);
+	s2 = client_derive(mine, grp, r2->kdc_public, r2->kdc_public_len, &l2);
+	ck_assert_uint_eq(l1, r1->secret_len);
+	ck_assert_mem_eq(s1, r1->secret, l1);
+	ck_assert_uint_eq(l2, r2->secret_len);
+	ck_assert_mem_eq(s2, r2->secret, l2);
+	free(s1);
+	free(s2);
+	free(spki);
+	EVP_PKEY_free(mine);
+	pk_dh_result_free(r1);
+	pk_dh_result_free(r2);
 	pk_dh_groups_free(g);
 }
 END_TEST
@@ -367,7 +273,7 @@ START_TEST(test_min_bits)
 
 	ck_assert_int_eq(pk_dh_groups_new(3072, 0, &g, &e), 0);
 	ck_assert_uint_eq(pk_dh_groups_count(g), 5);
-	spki = client_dh(PK_GROUP_MODP14, &mine, &len);
+	spki = client_key(PK_GROUP_MODP14, &mine, &len);
 	ck_assert_int_eq(pk_dh_agree(g, spki, len, &r, &e),
 	    KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
 	free(spki);
@@ -382,7 +288,7 @@ START_TEST(test_min_bits)
 	ck_assert_uint_eq(pk_dh_groups_count(g), 3);
 	ck_assert_ptr_nonnull(pk_dh_group_algid(g, 0, &grp, &len));
 	ck_assert_int_eq(grp, PK_GROUP_MODP16);
-	spki = client_ec(PK_GROUP_P256, &mine, &len);
+	spki = client_key(PK_GROUP_P256, &mine, &len);
 	ck_assert_int_eq(pk_dh_agree(g, spki, len, &r, &e),
 	    KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
 	free(spki);
@@ -437,7 +343,7 @@ START_TEST(test_ec_invalid)
 
 	ck_assert_int_eq(pk_dh_groups_new(2048, 0, &g, &e), 0);
 	/* Point off the curve: change the last octet of y. */
-	spki = client_ec(PK_GROUP_P256, &mine, &len);
+	spki = client_key(PK_GROUP_P256, &mine, &len);
 	spki[len - 1] ^= 0x01;
 	ck_assert_int_eq(pk_dh_agree(g, spki, len, &r, &e),
 	    KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
@@ -484,6 +390,8 @@ main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_agree, 0,
+	    sizeof(all_groups) / sizeof(all_groups[0]));
+	tcase_add_loop_test(tc, test_agree_repeated, 0,
 	    sizeof(all_groups) / sizeof(all_groups[0]));
 	tcase_add_test(tc, test_group2_rejected);
 	tcase_add_test(tc, test_unknown_prime_rejected);

@@ -417,6 +417,8 @@ prebuild(struct client *c, int idx, char *err, size_t errlen)
 		}
 		last = tv;
 		nonce = (nonce + 1) & 0x7fffffff;
+		/* Counted first: pool_free() releases a half-built one. */
+		c->pool_n = i + 1;
 		if (pkl_req_prebuilt(&c->pc, &c->pool[i].l, nonce, &tv, tok,
 		    tok_len, &first, &first_len, &e) != 0) {
 			snprintf(err, errlen, "request %zu: %s", i, e.msg);
@@ -424,7 +426,6 @@ prebuild(struct client *c, int idx, char *err, size_t errlen)
 		}
 		c->pool[i].first = first;
 		c->pool[i].first_len = first_len;
-		c->pool_n = i + 1;
 		/* The private key only where the reply gets checked in full. */
 		if (i % o->verify_every != 0) {
 			EVP_PKEY_free(c->pool[i].l.dh_key);

@@ -398,6 +398,13 @@ if [ "${BENCH_NATIVE:-1}" != 0 ] && [ "${BENCH_SCALING:-1}" != 0 ]; then
 	    'BEGIN { if (a > 0 && ua > 0 && ub > 0)
 		printf "scaling -w 2 / -w 1: %.2fx throughput; KDC CPU %.2f -> %.2f cores; per KDC core %.0f -> %.0f exch/s (%.2fx)\n",
 		    b / a, ua, ub, a / ua, b / ub, (b / ub) / (a / ua) }'
+	# The pinned run has one core to itself: the capacity of a core.
+	if [ -f "$T/native-cap-pin" ]; then
+		awk -v p="$(val "$T/native-cap-pin" exchanges_per_s)" \
+		    -v b="$(val "$T/native-cap-w2" exchanges_per_s)" \
+		    'BEGIN { if (p > 0)
+			printf "scaling -w 2 / pinned -w 1 (one whole core): %.2fx throughput\n", b / p }'
+	fi
 fi
 
 # --- Memory soak: BENCH_SOAK logons in a row, resident memory sampled ---

@@ -19,6 +19,13 @@
 #                   (tests/bench/pkload: ECDH P-256, and DH MODP-2048)
 #   BENCH_NATIVE_CLIENTS  native client processes (default 4: they are
 #                   cheap, and fewer cannot keep the KDC busy)
+#   BENCH_SCALING   0 skips the worker-scaling runs (pkload -P, capacity
+#                   mode: requests built before the measured window, so
+#                   the clients hardly compete with the KDC for CPU)
+#   BENCH_SCALING_CLIENTS  client processes for them (default 6: one
+#                   worker stays busier with a few more than 4)
+#   BENCH_PIN       0 skips the run with the KDC (-w 1) pinned to CPU 0
+#                   and the clients to CPU 1 (taskset; needs 2 CPUs)
 #   BENCH_SOAK      N: also a memory soak of N logons (ECDH, -w 1) with
 #                   the native client, printing the KDC's resident memory
 #                   every BENCH_SOAK_INTERVAL seconds (default 10); the
@@ -288,7 +295,8 @@ fi
 native() {
 	ng=$1 nc=$2 nk=$3 nout=$4
 	shift 4
-	"$PKLOAD" -s "127.0.0.1:$PORT" -g "$ng" -i "$PKI/$nc.crt" \
+	# shellcheck disable=SC2086
+	${NATIVE_WRAP:-} "$PKLOAD" -s "127.0.0.1:$PORT" -g "$ng" -i "$PKI/$nc.crt" \
 	    -x "$PKI/$nc.key" -K "$PKI/$nk.crt" -c "$NATIVE_CLIENTS" -W "$WARMUP" \
 	    -k "$KDC_PID" "$@" >"$nout" 2>"$nout.err"
 	if [ $? -ne 0 ]; then
@@ -325,6 +333,78 @@ if [ "${BENCH_NATIVE:-1}" != 0 ]; then
 	stop_pid "$KDC_PID"
 	nreport "ours -w 1, RSA key, DH MODP-2048 (native client)" \
 	    "$T/native-dh-w1"
+fi
+
+# --- Worker scaling: the KDC alone on the CPUs (capacity mode) ---
+# pkload -P builds every request before the measured window (one
+# freshness token per client process, then each AS-REQ with its own
+# nonce, ephemeral key and signed AuthPack); in the window each logon
+# still sends both messages, so the KDC works exactly as in a real logon
+# while the clients only send and receive (every 16th reply is checked in
+# full, the others cheaply).  -B sizes the pre-built requests: half as
+# much again as what the KDC's CPU per logon in the live -w 1 run allows
+# on w cores.
+if [ "${BENCH_NATIVE:-1}" != 0 ] && [ "${BENCH_SCALING:-1}" != 0 ]; then
+	sc=${BENCH_SCALING_CLIENTS:-6}
+	ms=$(val "$T/native-ecdh-w1" kdc_cpu_ms_per_exchange)
+	percore=$(awk -v m="${ms:-0}" 'BEGIN {
+	    r = m > 0 ? 1500 / m : 4000; if (r < 1000) r = 1000
+	    printf "%.0f", r }')
+	echo "# capacity mode (pkload -P), $sc processes: ECDSA P-256" \
+	    "certificate with ECDH P-256, ECDSA KDC key"
+	srow() {
+		printf '%-38s %8s %9s %8s %9s %7s %7s %8s\n' "$@"
+	}
+	sreport() {
+		srow "$1" "$(val "$2" exchanges_per_s)" \
+		    "$(val "$2" kdc_cpu_ms_per_exchange)" \
+		    "$(val "$2" kdc_cpu_util)" \
+		    "$(val "$2" client_cpu_ms_per_exchange)" \
+		    "$(val "$2" lat_p50_ms)" "$(val "$2" lat_p99_ms)" \
+		    "$(val "$2" failures)"
+	}
+	srow "run" "exch/s" "cpu-ms/ex" "kdc-cpu" "cl-ms/ex" "p50-ms" \
+	    "p99-ms" "failures"
+	saved_clients=$NATIVE_CLIENTS
+	NATIVE_CLIENTS=$sc
+	for w in 1 2; do
+		start_ours "$w" "$T/kdc-ec.conf"
+		native P-256 alice-ec kdc-ec "$T/native-cap-w$w" -P \
+		    -B $((percore * w)) -d "$DURATION"
+		stop_pid "$KDC_PID"
+		sreport "ours -w $w (capacity mode)" "$T/native-cap-w$w"
+	done
+	if [ "${BENCH_PIN:-1}" != 0 ] && [ "$(nproc)" -ge 2 ] &&
+	    command -v taskset >/dev/null 2>&1; then
+		saved_wrap=${BENCH_KDC_WRAP:-}
+		BENCH_KDC_WRAP="taskset -c 0 $saved_wrap"
+		start_ours 1 "$T/kdc-ec.conf"
+		BENCH_KDC_WRAP=$saved_wrap
+		NATIVE_WRAP="taskset -c 1"
+		native P-256 alice-ec kdc-ec "$T/native-cap-pin" -P \
+		    -B "$percore" -d "$DURATION"
+		NATIVE_WRAP=""
+		stop_pid "$KDC_PID"
+		sreport "ours -w 1 on CPU 0, clients on CPU 1" \
+		    "$T/native-cap-pin"
+	fi
+	NATIVE_CLIENTS=$saved_clients
+	# Throughput per core the KDC used shows what the clients' share of
+	# the machine hides: flat means the workers scale with cores.
+	awk -v a="$(val "$T/native-cap-w1" exchanges_per_s)" \
+	    -v b="$(val "$T/native-cap-w2" exchanges_per_s)" \
+	    -v ua="$(val "$T/native-cap-w1" kdc_cpu_util)" \
+	    -v ub="$(val "$T/native-cap-w2" kdc_cpu_util)" \
+	    'BEGIN { if (a > 0 && ua > 0 && ub > 0)
+		printf "scaling -w 2 / -w 1: %.2fx throughput; KDC CPU %.2f -> %.2f cores; per KDC core %.0f -> %.0f exch/s (%.2fx)\n",
+		    b / a, ua, ub, a / ua, b / ub, (b / ub) / (a / ua) }'
+	# The pinned run has one core to itself: the capacity of a core.
+	if [ -f "$T/native-cap-pin" ]; then
+		awk -v p="$(val "$T/native-cap-pin" exchanges_per_s)" \
+		    -v b="$(val "$T/native-cap-w2" exchanges_per_s)" \
+		    'BEGIN { if (p > 0)
+			printf "scaling -w 2 / pinned -w 1 (one whole core): %.2fx throughput\n", b / p }'
+	fi
 fi
 
 # --- Memory soak: BENCH_SOAK logons in a row, resident memory sampled ---

@@ -2,7 +2,11 @@
  * bench_stats.c - client processes, windows, percentiles and /proc for
  * the benchmark load generators.
  *
- * Each client process loops over complete logons.  Logons that start
+ * Each client process first sets itself up and says so over its pipe;
+ * once all have, the parent fixes the warm-up and measured windows and
+ * hands them to every client over one shared pipe, so a long setup
+ * (pkload -P builds its requests there) takes nothing from the windows.
+ * Then each client process loops over complete logons.  Logons that start
  * before the warm-up ends are not reported; the others go to the parent
  * over a pipe as fixed-size records (latency or failure), then one end
  * record with the process's own CPU time over the measured window.  The
@@ -37,7 +41,7 @@
 /* KDC worker processes looked at. */
 #define MAX_KDC_PROCS 256
 
-enum { REC_OK = 1, REC_FAIL = 2, REC_END = 3 };
+enum { REC_OK = 1, REC_FAIL = 2, REC_END = 3, REC_READY = 4 };
 
 /* What a client process sends; written whole (below PIPE_BUF, so the
  * write is atomic). */
@@ -45,6 +49,12 @@ struct rec {
 	uint32_t type;
 	uint32_t lat_us;        /* REC_OK */
 	uint64_t cpu_us;        /* REC_END: CPU over the measured window */
+};
+
+/* The windows, from the parent to every client once all are ready. */
+struct go {
+	double t_start;         /* end of the warm-up */
+	double t_end;           /* end of the measured window (by time) */
 };
 
 const char bench_opts_usage[] =
@@ -86,6 +96,24 @@ sleep_until(double t)
 	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+}
+
+static int
+read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 static int
@@ -175,6 +203,16 @@ bench_opts_check(const struct bench_opts *o)
 	if (o->total > 0 && o->total < (unsigned long)o->procs)
 		return -1;
 	return 0;
+}
+
+long
+bench_quota(const struct bench_opts *o, int idx)
+{
+	unsigned long n = (unsigned long)o->procs;
+
+	if (o->total == 0)
+		return -1;
+	return (long)(o->total / n + ((unsigned long)idx < o->total % n));
 }
 
 /* ---- /proc ---------------------------------------------------------- */
@@ -305,14 +343,15 @@ bench_kdc_rss_kb(pid_t pid)
  */
 static int
 client_main(const struct bench_opts *o, const struct bench_client *c,
-    int idx, double t_start, double t_end, long quota, int fd)
+    int idx, long quota, int fd, int go_fd)
 {
 	char err[BENCH_ERR_MAX];
 	struct rec r;
+	struct go g;
 	void *state;
-	double interval = 0, next, t0, t1, sched, cpu0 = 0;
+	double interval = 0, next, t0, t1, sched, cpu0 = 0, t_start, t_end;
 	long done = 0;
-	int measuring = 0, reported = 0, ret;
+	int measuring = 0, reported = 0, ret, status = 0;
 
 	err[0] = '\0';
 	state = c->setup(c->arg, idx, err, sizeof(err));
@@ -320,6 +359,16 @@ client_main(const struct bench_opts *o, const struct bench_client *c,
 		fprintf(stderr, "%s: %s\n", o->prog, err);
 		return 1;
 	}
+	memset(&r, 0, sizeof(r));
+	r.type = REC_READY;
+	if (write_all(fd, &r, sizeof(r)) != 0 ||
+	    read_all(go_fd, &g, sizeof(g)) != 0) {
+		c->teardown(state);
+		return 1;
+	}
+	close(go_fd);
+	t_start = g.t_start;
+	t_end = g.t_end;
 	if (o->rate > 0)
 		interval = (double)o->procs / o->rate;
 	/* Spread paced clients over one interval. */
@@ -342,6 +391,11 @@ client_main(const struct bench_opts *o, const struct bench_client *c,
 		err[0] = '\0';
 		ret = c->exchange(state, err, sizeof(err));
 		t1 = bench_now();
+		if (ret > 0) {
+			fprintf(stderr, "%s: %s\n", o->prog, err);
+			status = 1;
+			break;
+		}
 		if (!measuring)
 			continue;
 		done++;
@@ -364,7 +418,7 @@ client_main(const struct bench_opts *o, const struct bench_client *c,
 		r.cpu_us = (uint64_t)((cpu_now() - cpu0) * 1e6);
 	write_all(fd, &r, sizeof(r));
 	c->teardown(state);
-	return 0;
+	return status;
 }
 
 /* ---- Parent: collecting --------------------------------------------- */
@@ -380,6 +434,7 @@ struct results {
 	size_t n, cap;
 	unsigned long failures;
 	double client_cpu;
+	int ready;              /* client processes done with their setup */
 };
 
 static void
@@ -405,6 +460,9 @@ add_record(struct results *res, const struct rec *r)
 		break;
 	case REC_END:
 		res->client_cpu += (double)r->cpu_us / 1e6;
+		break;
+	case REC_READY:
+		res->ready++;
 		break;
 	}
 }
@@ -498,28 +556,61 @@ print_results(const struct bench_opts *o, struct results *res, double wall,
 	fflush(stdout);
 }
 
+/* Wait up to timeout ms (-1: no limit) for what the clients send and
+ * take it in; returns how many pipes are still open. */
+static int
+collect(struct pipe_in *in, int procs, struct results *res, int timeout)
+{
+	struct pollfd pfd[BENCH_MAX_PROCS];
+	int i, j, np, open_n = 0;
+
+	for (np = 0, i = 0; i < procs; i++) {
+		if (in[i].fd < 0)
+			continue;
+		pfd[np].fd = in[i].fd;
+		pfd[np].events = POLLIN;
+		pfd[np].revents = 0;
+		np++;
+	}
+	if (np == 0)
+		return 0;
+	if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR)
+		return -1;
+	for (j = 0; j < np; j++) {
+		if (pfd[j].revents == 0)
+			continue;
+		for (i = 0; i < procs; i++) {
+			if (in[i].fd == pfd[j].fd && !drain(&in[i], res)) {
+				close(in[i].fd);
+				in[i].fd = -1;
+			}
+		}
+	}
+	for (i = 0; i < procs; i++)
+		open_n += in[i].fd >= 0;
+	return open_n;
+}
+
 int
 bench_run(const struct bench_opts *o, const struct bench_client *c)
 {
 	struct pipe_in in[BENCH_MAX_PROCS];
-	struct pollfd pfd[BENCH_MAX_PROCS];
 	pid_t pids[BENCH_MAX_PROCS];
 	struct results res;
-	double t_start, t_end, now, next_sample = 0, wake, cpu0 = 0, cpu1 = 0;
+	struct go g[BENCH_MAX_PROCS];
+	double t_start, now, t0, next_sample = 0, wake, cpu0 = 0, cpu1 = 0;
 	double sys0 = 0, sys1 = 0;
-	int i, j, p[2], status, open_n, np, started = 0, bad = 0, kdc_n = 0;
-	int timeout;
-	long quota;
+	int i, j, p[2], gp[2], status, open_n, started = 0, bad = 0;
+	int kdc_n = 0, timeout;
 
 	memset(&res, 0, sizeof(res));
 	res.cap = 4096;
 	res.lat = malloc(sizeof(*res.lat) * res.cap);
-	if (res.lat == NULL)
+	if (res.lat == NULL || pipe(gp) != 0)
 		return 1;
 	/* Children must not print what stdio still holds. */
 	fflush(NULL);
-	t_start = bench_now() + o->warmup;
-	t_end = t_start + o->duration;
+	t0 = bench_now();
 	for (i = 0; i < o->procs; i++) {
 		if (pipe(p) != 0)
 			return 1;
@@ -530,19 +621,32 @@ bench_run(const struct bench_opts *o, const struct bench_client *c)
 			for (j = 0; j < i; j++)
 				close(in[j].fd);
 			close(p[0]);
-			quota = -1;
-			if (o->total > 0)
-				quota = (long)(o->total / (unsigned long)o->procs +
-				    ((unsigned long)i < o->total %
-				    (unsigned long)o->procs));
-			_exit(client_main(o, c, i, t_start, t_end, quota,
-			    p[1]));
+			close(gp[1]);
+			_exit(client_main(o, c, i, bench_quota(o, i), p[1],
+			    gp[0]));
 		}
 		close(p[1]);
 		in[i].fd = p[0];
 		in[i].have = 0;
 	}
+	close(gp[0]);
+	/* Every client set up (or gone): then the windows. */
 	open_n = o->procs;
+	while (open_n > 0 && res.ready < open_n)
+		open_n = collect(in, o->procs, &res, -1);
+	now = bench_now();
+	printf("setup_s=%.2f\n", now - t0);
+	fflush(stdout);
+	t_start = now + o->warmup;
+	for (i = 0; i < o->procs; i++) {
+		g[i].t_start = t_start;
+		g[i].t_end = t_start + o->duration;
+	}
+	/* One write below PIPE_BUF; none when no client is left to read
+	 * it (SIGPIPE). */
+	if (open_n > 0)
+		write_all(gp[1], g, sizeof(g[0]) * (size_t)o->procs);
+	close(gp[1]);
 	while (open_n > 0) {
 		now = bench_now();
 		if (!started && now >= t_start) {
@@ -562,29 +666,8 @@ bench_run(const struct bench_opts *o, const struct bench_client *c)
 		    -1;
 		if (wake > 0 && timeout < 0)
 			timeout = 0;
-		for (np = 0, i = 0; i < o->procs; i++) {
-			if (in[i].fd < 0)
-				continue;
-			pfd[np].fd = in[i].fd;
-			pfd[np].events = POLLIN;
-			pfd[np].revents = 0;
-			np++;
-		}
-		if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR)
+		if ((open_n = collect(in, o->procs, &res, timeout)) < 0)
 			break;
-		for (j = 0; j < np; j++) {
-			if (pfd[j].revents == 0)
-				continue;
-			for (i = 0; i < o->procs; i++) {
-				if (in[i].fd != pfd[j].fd)
-					continue;
-				if (!drain(&in[i], &res)) {
-					close(in[i].fd);
-					in[i].fd = -1;
-					open_n--;
-				}
-			}
-		}
 	}
 	if (!started && o->kdc_pid > 0)
 		cpu0 = bench_kdc_cpu(o->kdc_pid, NULL, &sys0);

@@ -7,7 +7,9 @@
  * A load generator supplies three callbacks (set up a client process, do
  * one logon, tear down) and calls bench_run(), which forks the clients,
  * collects what they report over pipes and prints the results, one
- * "key=value" per line, for tests/bench/bench.sh.
+ * "key=value" per line, for tests/bench/bench.sh.  The warm-up starts
+ * only once every client process has finished its setup, so a setup may
+ * take long (pkload -P builds its requests there).
  */
 #ifndef PKINIT_KDC_BENCH_STATS_H
 #define PKINIT_KDC_BENCH_STATS_H
@@ -33,7 +35,9 @@ struct bench_client {
 	/* In each client process, once: per-process state, or NULL with a
 	 * message in err. */
 	void *(*setup)(void *arg, int idx, char *err, size_t errlen);
-	/* One complete logon: 0 on success, -1 with a message in err. */
+	/* One complete logon: 0 on success, -1 with a message in err; 1
+	 * (with a message) when this client cannot go on: it stops and
+	 * counts as a client error. */
 	int (*exchange)(void *state, char *err, size_t errlen);
 	/* Release the state (may be NULL). */
 	void (*teardown)(void *state);
@@ -60,6 +64,10 @@ extern const char bench_opts_usage[];
  * process ended normally.
  */
 int bench_run(const struct bench_opts *o, const struct bench_client *c);
+
+/* Measured logons of client process idx with -n, or -1 when the run
+ * is measured by time. */
+long bench_quota(const struct bench_opts *o, int idx);
 
 /* CLOCK_MONOTONIC in seconds. */
 double bench_now(void);

@@ -13,6 +13,16 @@
  *
  * Unlike the MIT-based tests/bench/loadgen this client costs little CPU
  * and speaks ECDH, so it can load the KDC hard from the same machine.
+ *
+ * With -P (capacity mode) even that cost leaves the measured window:
+ * before it, each client process fetches one freshness token and builds
+ * every PKINIT AS-REQ it will send (each with its own nonce, ctime and
+ * ephemeral key, its AuthPack signed).  In the window a logon still
+ * sends both messages the KDC sees in a real one, the AS-REQ without
+ * pre-authentication (answered PREAUTH_REQUIRED) and the PKINIT AS-REQ,
+ * so the KDC does the same work; every -V'th reply is checked in full,
+ * the others only for being an AS-REP with PA-PK-AS-REP for this client.
+ * Only the requests to be checked in full keep their private key.
  * Processes, pacing, windows and /proc are bench_stats.c's; output is one
  * "key=value" per line, for the benchmark script.
  */
@@ -33,6 +43,13 @@
 
 #define MAX_REPLY (1024 * 1024)
 #define IO_TIMEOUT_MS 10000
+/* -P: requests one process may build (a few kB each). */
+#define PREBUILT_MAX 200000
+/* -P: how old the requests may get.  The KDC takes a PKAuthenticator
+ * within its clock skew (300 s by default, RFC 4556 section 3.2.2) and a
+ * freshness token for 600 s (kdc/fresh.h). */
+#define PREBUILT_MAX_AGE 240.0
+#define VERIFY_EVERY 16
 
 struct opts {
 	const char *server;
@@ -44,6 +61,10 @@ struct opts {
 	int enterprise;
 	int tcp_only;
 	enum pk_group group;
+	int prebuilt;                   /* -P */
+	unsigned long verify_every;     /* -V */
+	double bound;                   /* -B: highest rate, to size -P */
+	const struct bench_opts *bo;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	/* Loaded once, before the clients fork. */
@@ -51,9 +72,19 @@ struct opts {
 	struct cv_cert *kdc_cert;
 };
 
+/* A logon built ahead of time (-P). */
+struct prebuilt {
+	struct pkl_logon l;             /* PKINIT AS-REQ; key if checked */
+	uint8_t *first;                 /* AS-REQ without pre-auth */
+	size_t first_len;
+};
+
 struct client {
 	const struct opts *o;
 	struct pkl_client pc;
+	struct prebuilt *pool;          /* -P */
+	size_t pool_n, next;
+	double built_at;                /* when the freshness token came */
 };
 
 /* ---- Transport (RFC 4120 section 7.2) -------------------------------- */
@@ -196,6 +227,38 @@ fail:
 
 /* ---- One logon ------------------------------------------------------ */
 
+/*
+ * The first request, by UDP unless -T, and its answer through check
+ * (which leaves the freshness token in tok/tok_len when asked to); RFC
+ * 4120 section 7.2.1: an answer too big for UDP is asked again on TCP.
+ */
+static kerr_t
+first_round(const struct opts *o, const uint8_t *req, size_t req_len,
+    uint8_t **tok, size_t *tok_len, struct kerr *e)
+{
+	uint8_t *rep = NULL;
+	size_t rep_len = 0;
+	kerr_t ret;
+	int again = 0;
+
+	ret = o->tcp_only ? send_tcp(o, req, req_len, &rep, &rep_len, e) :
+	    send_udp(o, req, req_len, &rep, &rep_len, e);
+	for (;;) {
+		if (ret != 0)
+			break;
+		ret = tok != NULL ? pkl_freshness(rep, rep_len, tok, tok_len,
+		    e) : pkl_first_check(rep, rep_len, e);
+		if (ret != KRB_ERR_RESPONSE_TOO_BIG || o->tcp_only || again)
+			break;
+		again = 1;
+		free(rep);
+		rep = NULL;
+		ret = send_tcp(o, req, req_len, &rep, &rep_len, e);
+	}
+	free(rep);
+	return ret;
+}
+
 static int
 logon(void *state, char *err, size_t errlen)
 {
@@ -209,24 +272,9 @@ logon(void *state, char *err, size_t errlen)
 
 	memset(&l, 0, sizeof(l));
 	kerr_clear(&e);
-	if ((ret = pkl_req_first(&c->pc, &l, &req, &req_len, &e)) != 0)
+	if ((ret = pkl_req_first(&c->pc, &l, &req, &req_len, &e)) != 0 ||
+	    (ret = first_round(o, req, req_len, &tok, &tok_len, &e)) != 0)
 		goto cleanup;
-	ret = o->tcp_only ? send_tcp(o, req, req_len, &rep, &rep_len, &e) :
-	    send_udp(o, req, req_len, &rep, &rep_len, &e);
-	if (ret != 0)
-		goto cleanup;
-	ret = pkl_freshness(rep, rep_len, &tok, &tok_len, &e);
-	/* RFC 4120 section 7.2.1: a reply too big for UDP, again on TCP. */
-	if (ret == KRB_ERR_RESPONSE_TOO_BIG && !o->tcp_only) {
-		free(rep);
-		rep = NULL;
-		if ((ret = send_tcp(o, req, req_len, &rep, &rep_len, &e)) == 0)
-			ret = pkl_freshness(rep, rep_len, &tok, &tok_len, &e);
-	}
-	if (ret != 0)
-		goto cleanup;
-	free(rep);
-	rep = NULL;
 	/* The signed request is large: TCP, as clients do. */
 	if ((ret = pkl_req_pk(&c->pc, &l, tok, tok_len, &e)) != 0 ||
 	    (ret = send_tcp(o, l.as_req, l.as_req_len, &rep, &rep_len,
@@ -243,6 +291,176 @@ cleanup:
 	return ret != 0 ? -1 : 0;
 }
 
+/* One logon of -P: both messages as built, the answers checked. */
+static int
+logon_prebuilt(void *state, char *err, size_t errlen)
+{
+	struct client *c = state;
+	const struct opts *o = c->o;
+	struct prebuilt *pb;
+	struct kerr e;
+	uint8_t *rep = NULL;
+	size_t rep_len = 0;
+	double age = bench_now() - c->built_at;
+	kerr_t ret;
+
+	if (c->next >= c->pool_n) {
+		snprintf(err, errlen, "all %zu pre-built requests used: raise "
+		    "-B (or give -n or -r)", c->pool_n);
+		return 1;
+	}
+	if (age > PREBUILT_MAX_AGE) {
+		snprintf(err, errlen, "pre-built requests are %.0f s old, "
+		    "beyond %.0f s (KDC clock skew): shorten the run",
+		    age, PREBUILT_MAX_AGE);
+		return 1;
+	}
+	pb = &c->pool[c->next++];
+	kerr_clear(&e);
+	if ((ret = first_round(o, pb->first, pb->first_len, NULL, NULL,
+	    &e)) != 0 ||
+	    (ret = send_tcp(o, pb->l.as_req, pb->l.as_req_len, &rep, &rep_len,
+	    &e)) != 0)
+		goto cleanup;
+	ret = pb->l.dh_key != NULL ?
+	    pkl_rep_check(&c->pc, &pb->l, rep, rep_len, &e) :
+	    pkl_rep_cheap(&c->pc, rep, rep_len, &e);
+cleanup:
+	if (ret != 0)
+		snprintf(err, errlen, "%s", e.msg);
+	/* Sent once only: give the memory back as the run goes. */
+	pkl_logon_clear(&pb->l);
+	free(pb->first);
+	pb->first = NULL;
+	free(rep);
+	return ret != 0 ? -1 : 0;
+}
+
+/*
+ * How many logons client process idx can start in the run: its -n quota
+ * plus the warm-up, or warm-up and window, at the -r rate or the -B
+ * bound (its share of either), with some room for pacing.  0 with a
+ * message when that cannot be known or is too many.
+ */
+static size_t
+pool_size(const struct opts *o, int idx, char *err, size_t errlen)
+{
+	const struct bench_opts *bo = o->bo;
+	long quota = bench_quota(bo, idx);
+	double rate = bo->rate > 0 ? bo->rate : o->bound;
+	double per = rate / bo->procs, need;
+
+	if (quota >= 0 && bo->warmup > 0 && per <= 0) {
+		snprintf(err, errlen, "-P with -n and a warm-up needs -r or "
+		    "-B to size the warm-up (or -W 0)");
+		return 0;
+	}
+	if (quota < 0 && per <= 0) {
+		snprintf(err, errlen, "-P with -d needs -r or -B to know how "
+		    "many requests to build (or give -n)");
+		return 0;
+	}
+	need = quota >= 0 ? (double)quota + bo->warmup * per :
+	    (bo->warmup + bo->duration) * per;
+	need += need / 50 + 4;
+	if (need > PREBUILT_MAX) {
+		snprintf(err, errlen, "-P would build %.0f requests per process "
+		    "(limit %d): more processes, or a shorter run",
+		    need, PREBUILT_MAX);
+		return 0;
+	}
+	return (size_t)need;
+}
+
+/*
+ * -P: one freshness token, then every request of this process.  Nonces
+ * count up from a random start and ctime/cusec go strictly up, so no
+ * two requests of a process are alike (the KDC's checks of the
+ * PKAuthenticator, RFC 4556 section 3.2.2, see each as new).
+ */
+static int
+prebuild(struct client *c, int idx, char *err, size_t errlen)
+{
+	const struct opts *o = c->o;
+	struct pkl_logon l;
+	struct timeval tv, last = { 0, 0 };
+	struct kerr e;
+	uint8_t *req = NULL, *tok = NULL, *first;
+	size_t req_len = 0, tok_len = 0, i, n, first_len;
+	uint32_t nonce;
+	int ret = -1;
+
+	if ((n = pool_size(o, idx, err, errlen)) == 0)
+		return -1;
+	memset(&l, 0, sizeof(l));
+	kerr_clear(&e);
+	c->built_at = bench_now();
+	if (pkl_req_first(&c->pc, &l, &req, &req_len, &e) != 0 ||
+	    first_round(o, req, req_len, &tok, &tok_len, &e) != 0) {
+		snprintf(err, errlen, "freshness token: %s", e.msg);
+		goto cleanup;
+	}
+	/* Its req-body nonce was random: the requests count on from it. */
+	nonce = l.nonce;
+	if ((c->pool = calloc(n, sizeof(*c->pool))) == NULL) {
+		snprintf(err, errlen, "out of memory for %zu requests", n);
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		gettimeofday(&tv, NULL);
+		if (!timercmp(&tv, &last, >)) {
+			tv = last;
+			if (++tv.tv_usec == 1000000) {
+				tv.tv_sec++;
+				tv.tv_usec = 0;
+			}
+		}
+		last = tv;
+		nonce = (nonce + 1) & 0x7fffffff;
+		/* Counted first: pool_free() releases a half-built one. */
+		c->pool_n = i + 1;
+		if (pkl_req_prebuilt(&c->pc, &c->pool[i].l, nonce, &tv, tok,
+		    tok_len, &first, &first_len, &e) != 0) {
+			snprintf(err, errlen, "request %zu: %s", i, e.msg);
+			goto cleanup;
+		}
+		c->pool[i].first = first;
+		c->pool[i].first_len = first_len;
+		/* The private key only where the reply gets checked in full. */
+		if (i % o->verify_every != 0) {
+			EVP_PKEY_free(c->pool[i].l.dh_key);
+			c->pool[i].l.dh_key = NULL;
+		}
+	}
+	if (bench_now() - c->built_at + o->bo->warmup + (o->bo->total > 0 ?
+	    0 : o->bo->duration) > PREBUILT_MAX_AGE) {
+		snprintf(err, errlen, "building took %.0f s: with the run the "
+		    "requests would get older than %.0f s (KDC clock skew)",
+		    bench_now() - c->built_at, PREBUILT_MAX_AGE);
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	pkl_logon_clear(&l);
+	free(req);
+	free(tok);
+	return ret;
+}
+
+static void
+pool_free(struct client *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->pool_n; i++) {
+		pkl_logon_clear(&c->pool[i].l);
+		free(c->pool[i].first);
+	}
+	free(c->pool);
+	c->pool = NULL;
+	c->pool_n = 0;
+}
+
 static void *
 client_new(void *arg, int idx, char *err, size_t errlen)
 {
@@ -250,7 +468,6 @@ client_new(void *arg, int idx, char *err, size_t errlen)
 	struct client *c = calloc(1, sizeof(*c));
 	struct kerr e;
 
-	(void)idx;
 	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -266,6 +483,12 @@ client_new(void *arg, int idx, char *err, size_t errlen)
 		free(c);
 		return NULL;
 	}
+	if (o->prebuilt && prebuild(c, idx, err, errlen) != 0) {
+		pool_free(c);
+		pkl_client_clear(&c->pc);
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -276,6 +499,7 @@ client_free(void *state)
 
 	if (c == NULL)
 		return;
+	pool_free(c);
 	pkl_client_clear(&c->pc);
 	free(c);
 }
@@ -288,8 +512,9 @@ usage(void)
 	fprintf(stderr,
 	    "usage: pkload -s HOST:PORT -i CERT.pem -x KEY.pem [-K KDC.crt]\n"
 	    "              [-g P-256|MODP-2048] [-p PRINCIPAL] [-E] [-R REALM]\n"
-	    "              [-T] [-c PROCS] [-d SECONDS | -n TOTAL] [-W WARMUP]\n"
-	    "              [-r RATE] [-k KDC_PID] [-m SECONDS]\n"
+	    "              [-T] [-P [-V N] [-B RATE]] [-c PROCS]\n"
+	    "              [-d SECONDS | -n TOTAL] [-W WARMUP] [-r RATE]\n"
+	    "              [-k KDC_PID] [-m SECONDS]\n"
 	    "  -i CERT     client certificate (PEM; further certificates in\n"
 	    "              the file are sent along as the chain)\n"
 	    "  -x KEY      its private key (PEM, any type)\n"
@@ -300,6 +525,12 @@ usage(void)
 	    "  -E          NAME is an enterprise name (user@upn-suffix)\n"
 	    "  -R REALM    realm (default EXAMPLE.TEST)\n"
 	    "  -T          TCP for the first request too (default UDP)\n"
+	    "  -P          capacity mode: build every request before the run\n"
+	    "              (sized by -n, or -r or -B times warm-up + duration)\n"
+	    "  -V N        with -P, check every Nth reply in full, the others\n"
+	    "              cheaply (default 16; 1: all in full)\n"
+	    "  -B RATE     with -P and no -r, the highest rate (logons/s, all\n"
+	    "              processes) the run can reach: sizes the requests\n"
 	    "%s", bench_opts_usage);
 	exit(2);
 }
@@ -366,6 +597,8 @@ main(int argc, char **argv)
 	struct bench_opts bo;
 	struct bench_client bc;
 	struct opts o;
+	char *end, err[BENCH_ERR_MAX];
+	size_t n = 0;
 	int c, r, status;
 
 	memset(&o, 0, sizeof(o));
@@ -373,9 +606,11 @@ main(int argc, char **argv)
 	o.enterprise = -1;
 	o.realm = "EXAMPLE.TEST";
 	o.group = PK_GROUP_P256;
+	o.verify_every = VERIFY_EVERY;
+	o.bo = &bo;
 	bench_opts_init(&bo, "pkload");
-	while ((c = getopt(argc, argv, "c:d:n:W:r:k:m:s:i:x:K:g:p:ER:T")) !=
-	    -1) {
+	while ((c = getopt(argc, argv,
+	    "c:d:n:W:r:k:m:s:i:x:K:g:p:ER:TPV:B:")) != -1) {
 		if ((r = bench_opts_parse(&bo, c, optarg)) != 0) {
 			if (r < 0)
 				usage();
@@ -416,6 +651,19 @@ main(int argc, char **argv)
 		case 'T':
 			o.tcp_only = 1;
 			break;
+		case 'P':
+			o.prebuilt = 1;
+			break;
+		case 'V':
+			o.verify_every = strtoul(optarg, &end, 10);
+			if (*end != '\0' || o.verify_every == 0)
+				usage();
+			break;
+		case 'B':
+			o.bound = strtod(optarg, &end);
+			if (*end != '\0' || !(o.bound > 0))
+				usage();
+			break;
 		default:
 			usage();
 		}
@@ -431,11 +679,23 @@ main(int argc, char **argv)
 		    o.server);
 		return 2;
 	}
+	/* Process 0 has the largest share: if it fits, all do. */
+	if (o.prebuilt && (n = pool_size(&o, 0, err, sizeof(err))) == 0) {
+		fprintf(stderr, "pkload: %s\n", err);
+		return 2;
+	}
 	if (load_identity(&o) != 0)
 		return 2;
 	printf("group=%s\n", pk_group_name(o.group));
+	if (o.prebuilt) {
+		printf("client_mode=prebuilt\n");
+		printf("prebuilt_per_proc=%zu\n", n);
+		printf("verify_every=%lu\n", o.verify_every);
+	} else {
+		printf("client_mode=live\n");
+	}
 	bc.setup = client_new;
-	bc.exchange = logon;
+	bc.exchange = o.prebuilt ? logon_prebuilt : logon;
 	bc.teardown = client_free;
 	bc.arg = &o;
 	status = bench_run(&bo, &bc);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 #include <openssl/evp.h>
 
@@ -30,6 +31,10 @@ struct pkl_client {
 	size_t cname_der_len;
 	uint8_t *sname_der;
 	size_t sname_der_len;
+	/* cname and crealm of the first reply checked in full; the replies
+	 * checked cheaply must carry the same. */
+	KRB5_PRINCNAME *rep_cname;
+	char *rep_crealm;
 };
 
 /* One logon: fresh for each. */
@@ -37,6 +42,7 @@ struct pkl_logon {
 	KRB5_KDC_REQ_BODY *body;
 	uint32_t nonce;                 /* req-body nonce */
 	uint32_t pa_nonce;              /* PKAuthenticator nonce */
+	struct timeval ctime;           /* PKAuthenticator ctime, cusec */
 	EVP_PKEY *dh_key;               /* ephemeral DH/ECDH key */
 	uint8_t *as_req;                /* DER of the PKINIT AS-REQ */
 	size_t as_req_len;
@@ -65,11 +71,35 @@ kerr_t pkl_freshness(const uint8_t *rep, size_t len, uint8_t **tok_out,
 kerr_t pkl_req_pk(const struct pkl_client *c, struct pkl_logon *l,
     const uint8_t *tok, size_t toklen, struct kerr *e);
 
-/* Everything a client checks in the AS-REP (RFC 4556 section 3.2.4):
+/*
+ * Both requests of a logon ahead of time (pkload -P): the first AS-REQ
+ * (malloc'd DER in *first_out) and the PKINIT AS-REQ (l->as_req), with
+ * the given req-body and PKAuthenticator nonce and ctime/cusec, and the
+ * freshness token fetched before.  l->body is freed; l->dh_key is kept
+ * for pkl_rep_check (the caller may free it if it will not check).
+ */
+kerr_t pkl_req_prebuilt(const struct pkl_client *c, struct pkl_logon *l,
+    uint32_t nonce, const struct timeval *ctime, const uint8_t *tok,
+    size_t toklen, uint8_t **first_out, size_t *first_len_out,
+    struct kerr *e);
+
+/* The answer to a pre-built first request: KDC_ERR_PREAUTH_REQUIRED
+ * with e-data (not decoded further). */
+kerr_t pkl_first_check(const uint8_t *rep, size_t len, struct kerr *e);
+
+/*
+ * Everything a client checks in the AS-REP (RFC 4556 section 3.2.4):
  * the KDC's signature and nonce, the reply key, the enc-part and its
- * nonce.  A KRB-ERROR reply is reported with its code. */
-kerr_t pkl_rep_check(const struct pkl_client *c, const struct pkl_logon *l,
+ * nonce.  A KRB-ERROR reply is reported with its code.  The first reply
+ * that passes gives the cname and crealm the later ones must carry.
+ */
+kerr_t pkl_rep_check(struct pkl_client *c, const struct pkl_logon *l,
     const uint8_t *rep, size_t len, struct kerr *e);
+
+/* The cheap check: a KRB-AS-REP (not a KRB-ERROR) with PA-PK-AS-REP,
+ * naming the client and realm that pkl_rep_check saw. */
+kerr_t pkl_rep_cheap(const struct pkl_client *c, const uint8_t *rep,
+    size_t len, struct kerr *e);
 
 void pkl_logon_clear(struct pkl_logon *l);
 

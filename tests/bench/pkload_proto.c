@@ -3,7 +3,9 @@
  * generator: AS-REQ without pre-authentication, the freshness token of
  * the PREAUTH_REQUIRED answer (RFC 8070), the AS-REQ with a signed
  * AuthPack (RFC 4556 section 3.2.1, RFC 5349, RFC 8636), and the client's
- * checks on the AS-REP (sections 3.2.3 and 3.2.4).
+ * checks on the AS-REP (sections 3.2.3 and 3.2.4).  For pkload -P also
+ * both requests built ahead of time, and the cheap checks on the answers
+ * of the logons that are not verified in full.
  */
 #include "config.h"
 
@@ -110,9 +112,12 @@ pkl_client_clear(struct pkl_client *c)
 {
 	KRB5_PRINCNAME_free(c->cname);
 	KRB5_PRINCNAME_free(c->sname);
+	KRB5_PRINCNAME_free(c->rep_cname);
+	free(c->rep_crealm);
 	free(c->cname_der);
 	free(c->sname_der);
-	c->cname = c->sname = NULL;
+	c->cname = c->sname = c->rep_cname = NULL;
+	c->rep_crealm = NULL;
 	c->cname_der = c->sname_der = NULL;
 }
 
@@ -125,7 +130,8 @@ pkl_logon_clear(struct pkl_logon *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* A fresh req-body (RFC 4120 section 5.4.1), kept for both requests. */
+/* A req-body (RFC 4120 section 5.4.1) with nonce l->nonce, kept for
+ * both requests. */
 static kerr_t
 make_body(const struct pkl_client *c, struct pkl_logon *l, struct kerr *e)
 {
@@ -135,7 +141,6 @@ make_body(const struct pkl_client *c, struct pkl_logon *l, struct kerr *e)
 
 	if (b == NULL)
 		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
-	l->nonce = random_nonce();
 	b->cname = ASN1_item_dup(ASN1_ITEM_rptr(KRB5_PRINCNAME), c->cname);
 	b->sname = ASN1_item_dup(ASN1_ITEM_rptr(KRB5_PRINCNAME), c->sname);
 	ASN1_INTEGER_free(b->nonce);
@@ -191,6 +196,7 @@ pkl_req_first(const struct pkl_client *c, struct pkl_logon *l,
 {
 	kerr_t ret;
 
+	l->nonce = random_nonce();
 	if ((ret = make_body(c, l, e)) != 0)
 		return ret;
 	return encode_as_req(l, NULL, der_out, len_out, e);
@@ -282,21 +288,19 @@ auth_pack(const struct pkl_client *c, struct pkl_logon *l,
 	unsigned char md[20];
 	uint8_t *spki = NULL;
 	size_t spki_len = 0;
-	struct timeval tv;
 	kerr_t ret = KRB_ERR_GENERIC;
 
 	if (ap == NULL)
 		return kerr_set(e, ret, "out of memory");
 	pa = ap->pk_authenticator;
-	gettimeofday(&tv, NULL);
 	/* The KDC checks it against the req-body nonce (section 3.2.1). */
 	l->pa_nonce = l->nonce;
-	pa->cusec = (int32_t)tv.tv_usec;
+	pa->cusec = (int32_t)l->ctime.tv_usec;
 	ASN1_INTEGER_free(pa->nonce);
 	pa->nonce = asn1krb_uint32_new(l->pa_nonce);
 	/* paChecksum: SHA-1 of the KDC-REQ-BODY as sent. */
 	if (pa->nonce == NULL ||
-	    asn1krb_time_set(&pa->ctime, (int64_t)tv.tv_sec) != 0 ||
+	    asn1krb_time_set(&pa->ctime, (int64_t)l->ctime.tv_sec) != 0 ||
 	    EVP_Digest(body, body_len, md, NULL, EVP_sha1(), NULL) != 1 ||
 	    asn1krb_octets_set(&pa->pa_checksum, md, sizeof(md)) != 0 ||
 	    asn1krb_octets_set(&pa->freshness_token, tok, toklen) != 0) {
@@ -323,8 +327,9 @@ cleanup:
 	return ret;
 }
 
-kerr_t
-pkl_req_pk(const struct pkl_client *c, struct pkl_logon *l,
+/* The PKINIT AS-REQ of l->body, its PKAuthenticator dated l->ctime. */
+static kerr_t
+pk_request(const struct pkl_client *c, struct pkl_logon *l,
     const uint8_t *tok, size_t toklen, struct kerr *e)
 {
 	PKINIT_PA_PK_AS_REQ *pkreq = PKINIT_PA_PK_AS_REQ_new();
@@ -360,6 +365,61 @@ cleanup:
 	free(ap);
 	free(sd);
 	free(pa);
+	return ret;
+}
+
+kerr_t
+pkl_req_pk(const struct pkl_client *c, struct pkl_logon *l,
+    const uint8_t *tok, size_t toklen, struct kerr *e)
+{
+	gettimeofday(&l->ctime, NULL);
+	return pk_request(c, l, tok, toklen, e);
+}
+
+kerr_t
+pkl_req_prebuilt(const struct pkl_client *c, struct pkl_logon *l,
+    uint32_t nonce, const struct timeval *ctime, const uint8_t *tok,
+    size_t toklen, uint8_t **first_out, size_t *first_len_out,
+    struct kerr *e)
+{
+	uint8_t *first = NULL;
+	size_t first_len = 0;
+	kerr_t ret;
+
+	l->nonce = nonce;
+	l->ctime = *ctime;
+	if ((ret = make_body(c, l, e)) != 0 ||
+	    (ret = encode_as_req(l, NULL, &first, &first_len, e)) != 0 ||
+	    (ret = pk_request(c, l, tok, toklen, e)) != 0) {
+		free(first);
+		return ret;
+	}
+	/* Both messages are DER now; the decoded body is not needed. */
+	KRB5_KDC_REQ_BODY_free(l->body);
+	l->body = NULL;
+	*first_out = first;
+	*first_len_out = first_len;
+	return 0;
+}
+
+kerr_t
+pkl_first_check(const uint8_t *rep, size_t len, struct kerr *e)
+{
+	KRB5_ERROR *err = NULL;
+	kerr_t ret;
+
+	if (asn1krb_msg_type(rep, len) != KRB5_MSG_ERROR)
+		return kerr_set(e, KRB_ERR_GENERIC, "first request: expected a "
+		    "KRB-ERROR, got message type %d",
+		    asn1krb_msg_type(rep, len));
+	ret = krb_error(rep, len, &err, e);
+	if (ret != KDC_ERR_PREAUTH_REQUIRED)
+		return ret;
+	/* The token in e-data is not looked at: the request to follow
+	 * carries one fetched before the run. */
+	ret = err->e_data != NULL && err->e_data->length > 0 ? 0 :
+	    kerr_set(e, KRB_ERR_GENERIC, "PREAUTH_REQUIRED without e-data");
+	KRB5_ERROR_free(err);
 	return ret;
 }
 
@@ -496,8 +556,71 @@ cleanup:
 	return ret;
 }
 
+/* The reply names the client and realm a fully checked reply did. */
+static kerr_t
+names_match(const struct pkl_client *c, const KRB5_AS_REP *asrep,
+    struct kerr *e)
+{
+	if (c->rep_cname == NULL)
+		return kerr_set(e, KRB_ERR_GENERIC, "no reply checked in full "
+		    "yet to compare the client name with");
+	if (asrep->cname == NULL || asrep->crealm == NULL ||
+	    !asn1krb_princ_eq(asrep->cname, c->rep_cname) ||
+	    asrep->cname->name_type != c->rep_cname->name_type ||
+	    !asn1krb_str_eq(asrep->crealm, c->rep_crealm))
+		return kerr_set(e, KRB_AP_ERR_MODIFIED, "AS-REP names another "
+		    "client or realm than the verified replies");
+	return 0;
+}
+
+/* Remember the names of a reply that passed every check. */
+static kerr_t
+names_learn(struct pkl_client *c, const KRB5_AS_REP *asrep, struct kerr *e)
+{
+	if (c->rep_cname != NULL)
+		return 0;
+	if (asrep->cname == NULL || asrep->crealm == NULL ||
+	    asn1krb_str_dup(asrep->crealm, &c->rep_crealm) != 0 ||
+	    (c->rep_cname = ASN1_item_dup(ASN1_ITEM_rptr(KRB5_PRINCNAME),
+	    asrep->cname)) == NULL) {
+		free(c->rep_crealm);
+		c->rep_crealm = NULL;
+		return kerr_set(e, KRB_ERR_GENERIC, "AS-REP without a usable "
+		    "cname and crealm");
+	}
+	return 0;
+}
+
 kerr_t
-pkl_rep_check(const struct pkl_client *c, const struct pkl_logon *l,
+pkl_rep_cheap(const struct pkl_client *c, const uint8_t *rep, size_t len,
+    struct kerr *e)
+{
+	KRB5_AS_REP *asrep = NULL;
+	KRB5_PADATA *pa;
+	kerr_t ret;
+	int type = asn1krb_msg_type(rep, len);
+
+	if (type == KRB5_MSG_ERROR)
+		return krb_error(rep, len, NULL, e);
+	if (type != KRB5_MSG_AS_REP)
+		return kerr_set(e, KRB_ERR_GENERIC, "expected an AS-REP, got "
+		    "message type %d", type);
+	if ((ret = ASN1KRB_DECODE(KRB5_AS_REP, rep, len, &asrep, e)) != 0)
+		return ret;
+	if ((ret = names_match(c, asrep, e)) == 0) {
+		pa = asn1krb_padata_find(asrep->padata, KRB5_PADATA_PK_AS_REP,
+		    NULL);
+		if (pa == NULL || pa->padata_value == NULL ||
+		    pa->padata_value->length <= 0)
+			ret = kerr_set(e, KRB_ERR_GENERIC,
+			    "AS-REP without PA-PK-AS-REP");
+	}
+	KRB5_AS_REP_free(asrep);
+	return ret;
+}
+
+kerr_t
+pkl_rep_check(struct pkl_client *c, const struct pkl_logon *l,
     const uint8_t *rep, size_t len, struct kerr *e)
 {
 	KRB5_AS_REP *asrep = NULL;
@@ -517,6 +640,8 @@ pkl_rep_check(const struct pkl_client *c, const struct pkl_logon *l,
 		    "message type %d", type);
 	if ((ret = ASN1KRB_DECODE(KRB5_AS_REP, rep, len, &asrep, e)) != 0)
 		return ret;
+	if (c->rep_cname != NULL && (ret = names_match(c, asrep, e)) != 0)
+		goto cleanup;
 	ret = KRB_ERR_GENERIC;
 	pa = asn1krb_padata_find(asrep->padata, KRB5_PADATA_PK_AS_REP, NULL);
 	if (pa == NULL || pa->padata_value == NULL) {
@@ -543,7 +668,8 @@ pkl_rep_check(const struct pkl_client *c, const struct pkl_logon *l,
 	if ((ret = reply_key(c, l, pkrep->value.dh_info, ki, pa->padata_value,
 	    asrep->enc_part->etype, &key, e)) != 0)
 		goto cleanup;
-	ret = check_enc_part(l, asrep->enc_part, &key, e);
+	if ((ret = check_enc_part(l, asrep->enc_part, &key, e)) == 0)
+		ret = names_learn(c, asrep, e);
 cleanup:
 	kc_key_clear(&key);
 	PKINIT_KDC_DH_KEY_INFO_free(ki);

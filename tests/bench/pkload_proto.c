@@ -190,6 +190,26 @@ encode_as_req(const struct pkl_logon *l, KRB5_METHOD_DATA *md,
 	return ret;
 }
 
+/*
+ * The first AS-REQ of a logon: no pre-authentication, only an empty
+ * PA-AS-FRESHNESS saying the client wants a freshness token (RFC 8070
+ * section 4), as kinit sends it; a KDC may answer with a token only
+ * when asked (MIT krb5kdc does).
+ */
+static kerr_t
+encode_first(const struct pkl_logon *l, uint8_t **der_out, size_t *len_out,
+    struct kerr *e)
+{
+	KRB5_METHOD_DATA *md = NULL;
+	kerr_t ret;
+
+	if (asn1krb_padata_add(&md, KRB5_PADATA_AS_FRESHNESS, NULL, 0) != 0)
+		return kerr_set(e, KRB_ERR_GENERIC, "out of memory");
+	ret = encode_as_req(l, md, der_out, len_out, e);
+	KRB5_METHOD_DATA_free(md);
+	return ret;
+}
+
 kerr_t
 pkl_req_first(const struct pkl_client *c, struct pkl_logon *l,
     uint8_t **der_out, size_t *len_out, struct kerr *e)
@@ -199,7 +219,7 @@ pkl_req_first(const struct pkl_client *c, struct pkl_logon *l,
 	l->nonce = random_nonce();
 	if ((ret = make_body(c, l, e)) != 0)
 		return ret;
-	return encode_as_req(l, NULL, der_out, len_out, e);
+	return encode_first(l, der_out, len_out, e);
 }
 
 /* A KRB-ERROR in rep, if it is one: its code, and text for the message. */
@@ -389,7 +409,7 @@ pkl_req_prebuilt(const struct pkl_client *c, struct pkl_logon *l,
 	l->nonce = nonce;
 	l->ctime = *ctime;
 	if ((ret = make_body(c, l, e)) != 0 ||
-	    (ret = encode_as_req(l, NULL, &first, &first_len, e)) != 0 ||
+	    (ret = encode_first(l, &first, &first_len, e)) != 0 ||
 	    (ret = pk_request(c, l, tok, toklen, e)) != 0) {
 		free(first);
 		return ret;

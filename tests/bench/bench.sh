@@ -296,7 +296,7 @@ native() {
 	ng=$1 nc=$2 nk=$3 nout=$4
 	shift 4
 	# shellcheck disable=SC2086
-	${NATIVE_WRAP:-} "$PKLOAD" -s "127.0.0.1:$PORT" -g "$ng" -i "$PKI/$nc.crt" \
+	${NATIVE_WRAP:-} "$PKLOAD" -s "127.0.0.1:${NATIVE_PORT:-$PORT}" -g "$ng" -i "$PKI/$nc.crt" \
 	    -x "$PKI/$nc.key" -K "$PKI/$nk.crt" -c "$NATIVE_CLIENTS" -W "$WARMUP" \
 	    -k "$KDC_PID" "$@" >"$nout" 2>"$nout.err"
 	if [ $? -ne 0 ]; then
@@ -333,6 +333,21 @@ if [ "${BENCH_NATIVE:-1}" != 0 ]; then
 	stop_pid "$KDC_PID"
 	nreport "ours -w 1, RSA key, DH MODP-2048 (native client)" \
 	    "$T/native-dh-w1"
+	# The same client against MIT krb5kdc (same KDC certificate and key):
+	# the KDC CPU ratio without MIT's own client sharing the CPUs.
+	if [ "${BENCH_MIT:-1}" != 0 ]; then
+		start_mit 1
+		NATIVE_PORT=$MIT_PORT
+		KDC_PID=$MIT_PID
+		native MODP-2048 alice kdc "$T/native-dh-mit-w1" -d "$DURATION"
+		NATIVE_PORT=""
+		stop_pid "$MIT_PID"
+		nreport "MIT krb5kdc -w 1, DH MODP-2048 (native client)" \
+		    "$T/native-dh-mit-w1"
+		awk -v a="$(val "$T/native-dh-w1" kdc_cpu_ms_per_exchange)" \
+		    -v b="$(val "$T/native-dh-mit-w1" kdc_cpu_ms_per_exchange)" \
+		    'BEGIN { if (a > 0) printf "  ratio MIT/ours: KDC CPU per exchange %.2fx\n", b / a }'
+	fi
 fi
 
 # --- Worker scaling: the KDC alone on the CPUs (capacity mode) ---

@@ -248,6 +248,19 @@ krb_error(const uint8_t *rep, size_t len, KRB5_ERROR **err_out,
 	return code != 0 ? code : KRB_ERR_GENERIC;
 }
 
+/* The answer to the first AS-REQ: a KRB-ERROR; KDC_ERR_PREAUTH_REQUIRED
+ * hands the decoded error to *err_out, any other code is the error. */
+static kerr_t
+first_answer(const uint8_t *rep, size_t len, KRB5_ERROR **err_out,
+    struct kerr *e)
+{
+	if (asn1krb_msg_type(rep, len) != KRB5_MSG_ERROR)
+		return kerr_set(e, KRB_ERR_GENERIC, "first request: expected a "
+		    "KRB-ERROR, got message type %d",
+		    asn1krb_msg_type(rep, len));
+	return krb_error(rep, len, err_out, e);
+}
+
 kerr_t
 pkl_freshness(const uint8_t *rep, size_t len, uint8_t **tok_out,
     size_t *toklen_out, struct kerr *e)
@@ -258,11 +271,7 @@ pkl_freshness(const uint8_t *rep, size_t len, uint8_t **tok_out,
 	uint8_t *tok;
 	kerr_t ret;
 
-	if (asn1krb_msg_type(rep, len) != KRB5_MSG_ERROR)
-		return kerr_set(e, KRB_ERR_GENERIC, "first request: expected a "
-		    "KRB-ERROR, got message type %d",
-		    asn1krb_msg_type(rep, len));
-	ret = krb_error(rep, len, &err, e);
+	ret = first_answer(rep, len, &err, e);
 	if (ret != KDC_ERR_PREAUTH_REQUIRED)
 		return ret;
 	ret = KRB_ERR_GENERIC;
@@ -428,11 +437,7 @@ pkl_first_check(const uint8_t *rep, size_t len, struct kerr *e)
 	KRB5_ERROR *err = NULL;
 	kerr_t ret;
 
-	if (asn1krb_msg_type(rep, len) != KRB5_MSG_ERROR)
-		return kerr_set(e, KRB_ERR_GENERIC, "first request: expected a "
-		    "KRB-ERROR, got message type %d",
-		    asn1krb_msg_type(rep, len));
-	ret = krb_error(rep, len, &err, e);
+	ret = first_answer(rep, len, &err, e);
 	if (ret != KDC_ERR_PREAUTH_REQUIRED)
 		return ret;
 	/* The token in e-data is not looked at: the request to follow

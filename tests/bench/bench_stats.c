@@ -98,32 +98,15 @@ sleep_until(double t)
 		;
 }
 
-static int
-read_all(int fd, void *buf, size_t len)
+/* All of len bytes to (out) or from fd, through EINTR; 0 or -1. */
+int
+bench_io_all(int fd, void *buf, size_t len, int out)
 {
 	char *p = buf;
 	ssize_t n;
 
 	while (len > 0) {
-		n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
+		n = out ? write(fd, p, len) : read(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -361,8 +344,8 @@ client_main(const struct bench_opts *o, const struct bench_client *c,
 	}
 	memset(&r, 0, sizeof(r));
 	r.type = REC_READY;
-	if (write_all(fd, &r, sizeof(r)) != 0 ||
-	    read_all(go_fd, &g, sizeof(g)) != 0) {
+	if (bench_io_all(fd, &r, sizeof(r), 1) != 0 ||
+	    bench_io_all(go_fd, &g, sizeof(g), 0) != 0) {
 		c->teardown(state);
 		return 1;
 	}
@@ -409,14 +392,14 @@ client_main(const struct bench_opts *o, const struct bench_client *c,
 			r.lat_us = (t1 - t0) * 1e6 >= (double)UINT32_MAX ?
 			    UINT32_MAX : (uint32_t)((t1 - t0) * 1e6);
 		}
-		if (write_all(fd, &r, sizeof(r)) != 0)
+		if (bench_io_all(fd, &r, sizeof(r), 1) != 0)
 			break;
 	}
 	memset(&r, 0, sizeof(r));
 	r.type = REC_END;
 	if (measuring)
 		r.cpu_us = (uint64_t)((cpu_now() - cpu0) * 1e6);
-	write_all(fd, &r, sizeof(r));
+	bench_io_all(fd, &r, sizeof(r), 1);
 	c->teardown(state);
 	return status;
 }
@@ -645,7 +628,7 @@ bench_run(const struct bench_opts *o, const struct bench_client *c)
 	/* One write below PIPE_BUF; none when no client is left to read
 	 * it (SIGPIPE). */
 	if (open_n > 0)
-		write_all(gp[1], g, sizeof(g[0]) * (size_t)o->procs);
+		bench_io_all(gp[1], g, sizeof(g[0]) * (size_t)o->procs, 1);
 	close(gp[1]);
 	while (open_n > 0) {
 		now = bench_now();

@@ -72,6 +72,9 @@ long bench_quota(const struct bench_opts *o, int idx);
 /* CLOCK_MONOTONIC in seconds. */
 double bench_now(void);
 
+/* All of len bytes to (out != 0) or from fd, through EINTR; 0 or -1. */
+int bench_io_all(int fd, void *buf, size_t len, int out);
+
 /* CPU seconds (user + system) of pid and its direct children (the
  * KDC's workers); the system part in *sys_out, process count in
  * *nprocs_out (both optional). */
